@@ -1,0 +1,31 @@
+package io.chronoroute.master.store;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Everything one ingest (or admin action) changes, applied by {@link MasterStore#apply(ChangeSet)} atomically:
+ * either all of it is durable afterwards or none of it. Consolidated events put here get their change sequence
+ * assigned by the store.
+ */
+public final class ChangeSet {
+
+    public final List<Observation> putObservations = new ArrayList<>();
+    /** "agentId/syncKey" pairs to remove. */
+    public final List<String[]> removeObservations = new ArrayList<>();
+    public final List<ConsolidatedEvent> putConsolidated = new ArrayList<>();
+    public final List<Conflict> putConflicts = new ArrayList<>();
+    public final List<AgentUpdate> putUpdates = new ArrayList<>();
+    public final List<Activity> activities = new ArrayList<>();
+    public AgentRecord putAgent;
+
+    public boolean isEmpty() {
+        return putObservations.isEmpty() && removeObservations.isEmpty() && putConsolidated.isEmpty()
+                && putConflicts.isEmpty() && putUpdates.isEmpty() && activities.isEmpty() && putAgent == null;
+    }
+
+    public ChangeSet removeObservation(String agentId, String syncKey) {
+        removeObservations.add(new String[] {agentId, syncKey});
+        return this;
+    }
+}
