@@ -1,0 +1,32 @@
+package io.chronoroute.master.ingest;
+
+import io.chronoroute.master.store.AgentRecord;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A parsed and fully validated heartbeat (or import). Built before anything is applied, so a bad event rejects
+ * the whole request.
+ *
+ * @param agent      the agent, identified by the URL path (never by the body)
+ * @param batchId    idempotency key, or null (seed agents)
+ * @param status     agent status text, or null; for admin actions ({@code seen=false}) the activity kind
+ * @param stats      agent stats, or null
+ * @param snapshot   true for the seed's {@code events}: the set is complete, anything else of the agent is deleted
+ * @param upserts    incoming observations (last one wins per sync key)
+ * @param deletes    sync keys the agent deleted
+ * @param digest     the agent's SetDigest "count:hex", or null
+ * @param inventory  syncKey → contentHash when the agent sent an inventory, else null
+ * @param seen       whether this is the agent's own call (updates last-seen, delivers pending updates); false
+ *                   for admin imports and deletions
+ */
+public record HeartbeatRequest(AgentRecord agent, String batchId, String status, Map<String, Object> stats,
+                               boolean snapshot, List<Incoming.Upsert> upserts, Set<String> deletes, String digest,
+                               Map<String, String> inventory, boolean seen) {
+
+    public String agentId() {
+        return agent.id();
+    }
+}

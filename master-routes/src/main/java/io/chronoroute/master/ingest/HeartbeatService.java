@@ -1,0 +1,156 @@
+package io.chronoroute.master.ingest;
+
+import io.chronoroute.master.store.Activity;
+import io.chronoroute.master.store.AgentRecord;
+import io.chronoroute.master.store.ChangeSet;
+import io.chronoroute.master.store.MasterStore;
+import io.chronoroute.master.updates.UpdateQueueService;
+import io.chronoroute.processors.conflict.ConflictStrategy;
+import org.springframework.stereotype.Component;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The two ends of the ingest around the split: {@link #prepare} reads what the agent had in one batch read and
+ * decides which items need folding (unchanged ones are counted, not split); {@link #commit} applies the
+ * {@code ChangeSet} atomically and builds the answer of architecture.md.
+ */
+@Component
+public class HeartbeatService {
+
+    private final MasterStore store;
+    private final ConflictStrategy strategy;
+    private final UpdateQueueService updates;
+    private final Clock clock;
+
+    public HeartbeatService(MasterStore store, ConflictStrategy strategy, UpdateQueueService updates, Clock clock) {
+        this.store = store;
+        this.strategy = strategy;
+        this.updates = updates;
+        this.clock = clock;
+    }
+
+    public ConsolidationState prepare(HeartbeatRequest req) {
+        String agentId = req.agentId();
+        Map<String, String> hashes = new HashMap<>(store.observationHashes(agentId));
+        List<Incoming> items = new ArrayList<>();
+        Set<String> incomingKeys = new HashSet<>();
+        for (Incoming.Upsert u : req.upserts()) {
+            incomingKeys.add(u.syncKey());
+        }
+        Set<String> removals = new java.util.LinkedHashSet<>();
+        for (String k : req.deletes()) {
+            if (hashes.containsKey(k) && !incomingKeys.contains(k)) {
+                removals.add(k);
+            }
+        }
+        if (req.snapshot() || req.inventory() != null) {
+            for (String k : hashes.keySet()) {
+                boolean listed = req.inventory() != null && req.inventory().containsKey(k);
+                if (!incomingKeys.contains(k) && !listed) {
+                    removals.add(k);
+                }
+            }
+        }
+        for (String k : removals) {
+            items.add(new Incoming.Removal(k));
+        }
+        int unchanged = 0;
+        for (Incoming.Upsert u : req.upserts()) {
+            if (u.hash().equals(hashes.get(u.syncKey()))) {
+                unchanged++;
+            } else {
+                items.add(u);
+            }
+        }
+        return new ConsolidationState(agentId, strategy, clock.instant(), hashes, store::findConsolidated,
+                k -> store.findObservation(agentId, k), items, unchanged, req);
+    }
+
+    public Map<String, Object> commit(ConsolidationState state) {
+        HeartbeatRequest req = (HeartbeatRequest) state.request();
+        AgentRecord agent = req.agent();
+        Instant now = state.now();
+        ChangeSet cs = state.changeSet();
+        boolean changed = state.upserted() + state.deleted() > 0;
+        if (req.seen()) {
+            cs.putAgent = agent.seen(now, req.status() == null ? "active" : req.status(), req.stats(),
+                    state.hashes().size());
+        } else if (changed || store.findAgent(agent.id()).isEmpty()) {
+            cs.putAgent = new AgentRecord(agent.id(), agent.name(), agent.environment(), agent.agentType(),
+                    agent.credentialHash(), agent.legacy(), agent.registeredAt(), now, agent.lastHeartbeat(),
+                    agent.status(), state.hashes().size(), agent.intervalMinutes(), agent.capabilities(),
+                    agent.config(), agent.stats());
+        }
+        if (changed || state.conflicts() > 0) {
+            cs.activities.add(new Activity(now, agent.id(), req.seen() ? "heartbeat" : String.valueOf(req.status()),
+                    "upserted " + state.upserted() + ", deleted " + state.deleted() + ", unchanged "
+                            + state.unchanged() + ", conflicts " + state.conflicts()
+                            + (req.batchId() == null ? "" : " (batch " + req.batchId() + ")")));
+        }
+        if (req.batchId() != null) {
+            cs.addKey(BatchIdempotentRepository.namespace(agent.id()), req.batchId());
+        }
+        store.apply(cs);
+        Map<String, Object> applied = new LinkedHashMap<>();
+        applied.put("upserted", state.upserted());
+        applied.put("deleted", state.deleted());
+        applied.put("unchanged", state.unchanged());
+        applied.put("conflicts", state.conflicts());
+        List<String> resend = new ArrayList<>();
+        if (req.inventory() != null) {
+            req.inventory().forEach((k, h) -> {
+                if (!h.equals(state.hashes().get(k))) {
+                    resend.add(k);
+                }
+            });
+            resend.sort(null);
+        }
+        return answer(req, applied, resend, false);
+    }
+
+    /** Folds and commits without Camel (admin deletions and the like; same logic as the ingest route). */
+    public Map<String, Object> runDirect(HeartbeatRequest req, ConsolidationAggregator aggregator) {
+        ConsolidationState state = prepare(req);
+        for (Incoming item : state.getItems()) {
+            aggregator.fold(state, item);
+        }
+        return commit(state);
+    }
+
+    /** The answer to a replayed batch: acknowledged again, nothing applied. */
+    public Map<String, Object> answerDuplicate(HeartbeatRequest req) {
+        Map<String, Object> applied = new LinkedHashMap<>();
+        applied.put("upserted", 0);
+        applied.put("deleted", 0);
+        applied.put("unchanged", 0);
+        applied.put("conflicts", 0);
+        return answer(req, applied, List.of(), true);
+    }
+
+    private Map<String, Object> answer(HeartbeatRequest req, Map<String, Object> applied, List<String> resend,
+                                       boolean duplicate) {
+        String digest = store.agentDigest(req.agentId());
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("status", "success");
+        out.put("message", duplicate ? "Batch already applied" : "Heartbeat received");
+        out.put("pending_updates", req.seen() ? updates.pendingWire(req.agentId()) : List.of());
+        out.put("ack", req.batchId());
+        out.put("applied", applied);
+        out.put("digest", digest);
+        out.put("need_inventory", req.digest() != null && req.inventory() == null && !req.digest().equalsIgnoreCase(String.valueOf(digest)));
+        out.put("resend", resend);
+        if (duplicate) {
+            out.put("duplicate", true);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,25 @@
+package io.chronoroute.master.ingest;
+
+import io.chronoroute.processors.model.CalendarEvent;
+
+/** One item of an ingest: an observation to store, or one to remove. Items are split and folded in order. */
+public sealed interface Incoming {
+
+    String syncKey();
+
+    /**
+     * A new or changed observation.
+     *
+     * @param syncKey  the agent/source/UID/RECURRENCE-ID key
+     * @param identity the consolidated identity (UID + RECURRENCE-ID)
+     * @param hash     its content hash
+     * @param event    the normalized event, origin agent set from the URL
+     * @param json     its protocol-2 JSON
+     */
+    record Upsert(String syncKey, String identity, String hash, CalendarEvent event, String json) implements Incoming {
+    }
+
+    /** The agent no longer has this record. */
+    record Removal(String syncKey) implements Incoming {
+    }
+}
