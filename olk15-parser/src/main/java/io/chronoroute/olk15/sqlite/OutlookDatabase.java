@@ -169,7 +169,7 @@ public final class OutlookDatabase implements AutoCloseable {
         }
         if (file == null || db == null) {
             if (reportMissing) {
-                out.add(new Mismatch(field, String.valueOf(file), String.valueOf(db)));
+                out.add(new Mismatch(field, describe(field, file), describe(field, db)));
             }
             return;
         }
@@ -182,7 +182,7 @@ public final class OutlookDatabase implements AutoCloseable {
 
     private static String describe(String field, Object v) {
         if ((field.equals("start") || field.equals("end") || field.equals("recurrenceId")) && v instanceof Long m) {
-            return m + " (" + WinMinutes.toInstant(m) + ")";
+            return WinMinutes.toInstant(m).toString();
         }
         return String.valueOf(v);
     }
