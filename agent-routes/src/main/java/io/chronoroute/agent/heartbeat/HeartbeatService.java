@@ -1,0 +1,551 @@
+package io.chronoroute.agent.heartbeat;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.chronoroute.agent.AgentProperties;
+import io.chronoroute.agent.heartbeat.MasterClient.Answer;
+import io.chronoroute.agent.source.SourceConfig;
+import io.chronoroute.agent.source.SourceRegistry;
+import io.chronoroute.agent.state.AgentState;
+import io.chronoroute.agent.state.CredentialStore;
+import io.chronoroute.agent.state.InflightBatch;
+import io.chronoroute.agent.state.OutboxEntry;
+import io.chronoroute.agent.state.StoredEvent;
+import io.chronoroute.processors.sync.SetDigest;
+import io.chronoroute.processors.wire.WireJson;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * One heartbeat cycle (route {@code agent-send-heartbeat}): register if needed, then send protocol-2 delta
+ * heartbeats until the outbox is drained (at most {@code max-batches-per-tick} per cycle).
+ *
+ * <h2>Delivery guarantees</h2>
+ * <ul>
+ *   <li>A batch ({@code changed}/{@code deleted}/{@code inventory}) gets its {@code batch_id} and its exact body
+ *       persisted <b>before</b> it is sent. Until the master acknowledges that id ({@code ack}), every retry - after
+ *       a lost answer, an outage or an agent restart - sends the very same body, so a master that applied it already
+ *       only acknowledges it.</li>
+ *   <li>On {@code ack}, the batch's outbox entries are removed only if their version did not change meanwhile (a
+ *       change collected while the batch was in flight is sent again).</li>
+ *   <li>Connection errors and 5xx keep everything; the next tick retries. The outage is logged once, and its end.</li>
+ *   <li>404 (the master does not know this agent) → register again and retry; 401/403 → logged, back-off.</li>
+ *   <li>413 → the batch size is halved for this run; 400 naming {@code changed[i]}/{@code deleted[i]} → that one
+ *       change is set aside (kept in the state's rejected map, logged as an error) so it cannot block the rest.
+ *       Both statuses mean the master applied nothing, so the batch is re-cut with a new id.</li>
+ *   <li>A heartbeat with no change carries no {@code batch_id}: status, stats, digest and two empty arrays.</li>
+ * </ul>
+ *
+ * <h2>Digest</h2>
+ * The agent keeps the master's acknowledged view of it ({@code acked} map + digest). A batch carries the digest of
+ * that view with the batch applied, so a multi-batch drain does not make the master ask for an inventory. When the
+ * master says {@code need_inventory}, the next batch that drains the outbox carries the inventory of the current set
+ * and the current digest; after its ack the acknowledged view is the inventory minus the keys the master asked to
+ * {@code resend} (which are put back into the outbox).
+ */
+@Component("heartbeatService")
+public class HeartbeatService {
+
+    private static final Logger LOG = LoggerFactory.getLogger(HeartbeatService.class);
+    private static final ObjectMapper JSON = WireJson.mapper();
+    private static final Pattern FIELD_INDEX = Pattern.compile("^(changed|deleted)\\[(\\d+)]");
+
+    private final AgentState state;
+    private final CredentialStore credentials;
+    private final MasterClient client;
+    private final HeartbeatSchedule schedule;
+    private final AgentProperties props;
+    private final SourceRegistry sources;
+    private final Clock clock;
+    private final String agentId;
+
+    private volatile int batchSize;
+    private volatile String problem;
+    private volatile boolean masterReachable;
+    private volatile String lastAnswerDigest;
+
+    public HeartbeatService(AgentState state, CredentialStore credentials, MasterClient client, HeartbeatSchedule schedule,
+                            AgentProperties props, SourceRegistry sources, Clock agentClock) {
+        this.state = state;
+        this.credentials = credentials;
+        this.client = client;
+        this.schedule = schedule;
+        this.props = props;
+        this.sources = sources;
+        this.clock = agentClock;
+        this.agentId = props.id();
+        this.batchSize = props.batchSize();
+    }
+
+    /** What one send carries: the batch (null for a status-only heartbeat) and the exact body. */
+    record Outgoing(InflightBatch batch, String body) {
+    }
+
+    /**
+     * Runs one cycle and returns the updates the master handed out (each once, in order), for
+     * {@code direct:agent-apply-update}.
+     */
+    public List<JsonNode> runCycle() {
+        Map<String, JsonNode> updates = new LinkedHashMap<>();
+        Optional<String> credential = credentials.load();
+        if (credential.isEmpty() && !isLegacyRegistered()) {
+            if (!register(null)) {
+                schedule.backOff();
+                return List.of();
+            }
+            credential = credentials.load();
+        }
+        String cred = credential.orElse(null);
+        boolean reRegistered = false;
+        boolean answered = false;
+        boolean sawPendingField = false;
+        for (int i = 0; i < props.maxBatchesPerTick(); i++) {
+            Outgoing out = nextOutgoing();
+            Answer a;
+            try {
+                a = client.heartbeat(agentId, cred, out.body());
+            } catch (IOException e) {
+                outage("cannot reach the master at " + client.masterUrl() + " (" + e.getClass().getSimpleName()
+                        + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ")");
+                break;
+            }
+            int status = a.status();
+            if (status == 200) {
+                reachable();
+                answered = true;
+                JsonNode body = a.body() == null ? JSON.createObjectNode() : a.body();
+                sawPendingField |= collectUpdates(body.get("pending_updates"), updates);
+                if (!acknowledge(out, body)) {
+                    break;
+                }
+                if (!moreToSend()) {
+                    break;
+                }
+            } else if (status == 404 && !reRegistered) {
+                reRegistered = true;
+                LOG.warn("The master does not know agent '{}' (404); registering again", agentId);
+                if (!register(cred)) {
+                    schedule.backOff();
+                    return new ArrayList<>(updates.values());
+                }
+                cred = credentials.load().orElse(null);
+            } else if (status == 401 || status == 403) {
+                report("auth", "The master refused this agent's credential (HTTP " + status + "). Restore "
+                        + credentials.file() + " or re-enroll the agent; retrying with back-off");
+                schedule.backOff();
+                return new ArrayList<>(updates.values());
+            } else if (status == 413) {
+                shrinkBatch(out);
+            } else if (status == 400) {
+                badRequest(out, a.body());
+                break;
+            } else if (a.isServerError()) {
+                outage("the master at " + client.masterUrl() + " answered HTTP " + status);
+                break;
+            } else {
+                report("http-" + status, "Unexpected answer HTTP " + status + " from the master to a heartbeat; "
+                        + "everything is kept and sent again");
+                break;
+            }
+        }
+        if (answered && !sawPendingField) {
+            fetchPendingUpdates(cred, updates);
+        }
+        schedule.completed();
+        return new ArrayList<>(updates.values());
+    }
+
+    // ------------------------------------------------------------------ building
+
+    Outgoing nextOutgoing() {
+        return state.write(tx -> {
+            InflightBatch inflight = tx.inflight();
+            if (inflight != null) {
+                return new Outgoing(inflight, inflight.body());
+            }
+            int limit = batchSize;
+            Map<String, OutboxEntry> head = tx.outboxHead(limit);
+            boolean drains = tx.outboxSize() <= limit;
+            boolean inventory = "true".equals(tx.meta("need_inventory")) && drains;
+            ObjectNode body = JSON.createObjectNode();
+            body.put("timestamp", clock.instant().toString());
+            body.put("status", "active");
+            body.put("environment", props.environment());
+            ObjectNode stats = body.putObject("stats");
+            stats.put("events_processed", tx.currentSize());
+            stats.put("outbox", tx.outboxSize());
+            stats.put("parse_errors", tx.failedFiles().size());
+            stats.put("rejected", tx.rejectedSize());
+            stats.put("sources", sources.all().size());
+            body.put("protocol", 2);
+            ArrayNode changed = body.putArray("changed");
+            ArrayNode deleted = body.putArray("deleted");
+            if (head.isEmpty() && !inventory) {
+                body.put("digest", tx.ackedDigest().toString());
+                return new Outgoing(null, body.toString());
+            }
+            String batchId = agentId + "-" + tx.nextBatchNumber();
+            body.put("batch_id", batchId);
+            SetDigest digest = tx.ackedDigest();
+            List<InflightBatch.Item> upserts = new ArrayList<>();
+            List<InflightBatch.Item> deletes = new ArrayList<>();
+            for (Map.Entry<String, OutboxEntry> e : head.entrySet()) {
+                String key = e.getKey();
+                OutboxEntry entry = e.getValue();
+                String acked = tx.ackedHash(key);
+                if (acked != null) {
+                    digest.remove(key, acked);
+                }
+                if (entry.isUpsert()) {
+                    changed.add(entry.event());
+                    digest.add(key, entry.hash());
+                    upserts.add(new InflightBatch.Item(key, entry.version(), OutboxEntry.UPSERT, entry.hash()));
+                } else {
+                    deleted.add(entry.deleted());
+                    deletes.add(new InflightBatch.Item(key, entry.version(), OutboxEntry.DELETE, null));
+                }
+            }
+            if (inventory) {
+                ArrayNode inv = body.putArray("inventory");
+                tx.inventory().forEach(inv::add);
+                digest = tx.digest();
+            }
+            body.put("digest", digest.toString());
+            List<InflightBatch.Item> items = new ArrayList<>(upserts);
+            items.addAll(deletes);
+            InflightBatch batch = new InflightBatch(batchId, body.toString(), items, inventory);
+            tx.setInflight(batch);
+            return new Outgoing(batch, batch.body());
+        });
+    }
+
+    private boolean moreToSend() {
+        return state.read(tx -> tx.outboxSize() > 0 || "true".equals(tx.meta("need_inventory")));
+    }
+
+    // ------------------------------------------------------------------ answers
+
+    /** Applies a 200 answer; false when the batch was not acknowledged (it stays in flight). */
+    private boolean acknowledge(Outgoing out, JsonNode body) {
+        InflightBatch batch = out.batch();
+        String ack = text(body, "ack");
+        if (batch != null && !batch.batchId().equals(ack)) {
+            report("no-ack", "The master answered 200 but did not acknowledge batch " + batch.batchId() + " (ack="
+                    + ack + "); the batch is kept and sent again. Does the master speak protocol 2?");
+            return false;
+        }
+        Set<String> resend = new HashSet<>();
+        body.path("resend").forEach(n -> resend.add(n.asText()));
+        int[] requeued = {0};
+        state.write(tx -> {
+            if (batch != null) {
+                if (batch.inventory()) {
+                    tx.replaceAcked(inventoryOf(batch));
+                } else {
+                    SetDigest ad = tx.ackedDigest();
+                    for (InflightBatch.Item it : batch.items()) {
+                        String old = tx.ackedHash(it.key());
+                        if (old != null) {
+                            ad.remove(it.key(), old);
+                            tx.removeAcked(it.key());
+                        }
+                        if (OutboxEntry.UPSERT.equals(it.op())) {
+                            tx.putAcked(it.key(), it.hash());
+                            ad.add(it.key(), it.hash());
+                        }
+                    }
+                    tx.setAckedDigest(ad);
+                }
+                for (InflightBatch.Item it : batch.items()) {
+                    tx.removeOutboxIfVersion(it.key(), it.version());
+                }
+                tx.clearInflight();
+            }
+            if (!resend.isEmpty()) {
+                SetDigest ad = tx.ackedDigest();
+                for (String key : resend) {
+                    String old = tx.ackedHash(key);
+                    if (old != null) {
+                        ad.remove(key, old);
+                        tx.removeAcked(key);
+                    }
+                    StoredEvent cur = tx.current(key);
+                    if (cur != null) {
+                        tx.enqueueUpsert(key, cur.source(), cur.hash(), cur.event());
+                        requeued[0]++;
+                    }
+                }
+                tx.setAckedDigest(ad);
+            }
+            tx.putMeta("master.digest", text(body, "digest"));
+            tx.putMeta("need_inventory", body.path("need_inventory").asBoolean(false) ? "true" : null);
+            return null;
+        });
+        lastAnswerDigest = text(body, "digest");
+        if (problemCategory != null && !"outage".equals(problemCategory)) {
+            LOG.info("Heartbeats are acknowledged again");
+            problemCategory = null;
+            problem = null;
+        }
+        if (batch != null) {
+            LOG.info("Batch {} acknowledged by the master ({} change(s){})", batch.batchId(), batch.items().size(),
+                    batch.inventory() ? ", with inventory" : "");
+        }
+        if (!resend.isEmpty()) {
+            LOG.info("The master asked for {} event(s) again; {} re-queued", resend.size(), requeued[0]);
+        }
+        if (body.path("need_inventory").asBoolean(false)) {
+            LOG.info("The master's digest of this agent differs; an inventory goes with the next batch");
+        }
+        return true;
+    }
+
+    private static Map<String, String> inventoryOf(InflightBatch batch) {
+        Map<String, String> view = new LinkedHashMap<>();
+        try {
+            for (JsonNode n : JSON.readTree(batch.body()).path("inventory")) {
+                String s = n.asText();
+                int colon = s.indexOf(':');
+                view.put(s.substring(0, colon), s.substring(colon + 1));
+            }
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("corrupt in-flight batch " + batch.batchId(), e);
+        }
+        return view;
+    }
+
+    private void shrinkBatch(Outgoing out) {
+        int before = batchSize;
+        batchSize = Math.max(1, before / 2);
+        LOG.warn("The master refused a batch as too large (413); batch size {} → {} for this run", before, batchSize);
+        if (out.batch() != null) {
+            state.write(tx -> {
+                tx.clearInflight();
+                return null;
+            });
+        }
+    }
+
+    private void badRequest(Outgoing out, JsonNode body) {
+        String field = text(body, "field");
+        String reason = text(body, "reason");
+        InflightBatch batch = out.batch();
+        if (batch == null) {
+            report("400", "The master refused a status heartbeat (400, field=" + field + ", reason=" + reason + ")");
+            return;
+        }
+        Matcher m = field == null ? null : FIELD_INDEX.matcher(field);
+        InflightBatch.Item culprit = null;
+        if (m != null && m.find()) {
+            String op = "changed".equals(m.group(1)) ? OutboxEntry.UPSERT : OutboxEntry.DELETE;
+            int index = Integer.parseInt(m.group(2));
+            List<InflightBatch.Item> ofOp = batch.items().stream().filter(it -> op.equals(it.op())).toList();
+            culprit = index < ofOp.size() ? ofOp.get(index) : null;
+        }
+        InflightBatch.Item bad = culprit;
+        String described = state.write(tx -> {
+            String d = null;
+            if (bad != null) {
+                OutboxEntry entry = tx.outbox(bad.key());
+                if (entry != null && entry.version() == bad.version()) {
+                    JsonNode ev = entry.isUpsert() ? entry.event() : entry.deleted();
+                    d = "source '" + entry.source() + "', uid " + ev.path("uid").asText();
+                    tx.reject(bad.key(), entry, field + ": " + reason);
+                }
+            }
+            tx.clearInflight();
+            return d;
+        });
+        if (described != null) {
+            LOG.error("The master refused the event of {} ({}: {}). It is set aside and not sent again until it changes; "
+                    + "the rest of the batch is sent on", described, field, reason);
+        } else {
+            report("400", "The master refused batch " + batch.batchId() + " (400, field=" + field + ", reason=" + reason
+                    + "); it is cut again and re-sent");
+        }
+    }
+
+    /** Adds updates not seen yet in this cycle; true when the answer had the field at all. */
+    private static boolean collectUpdates(JsonNode list, Map<String, JsonNode> into) {
+        if (list == null || !list.isArray()) {
+            return false;
+        }
+        for (JsonNode u : list) {
+            String id = text(u, "id");
+            if (id != null) {
+                into.putIfAbsent(id, u);
+            }
+        }
+        return true;
+    }
+
+    private void fetchPendingUpdates(String cred, Map<String, JsonNode> into) {
+        try {
+            Answer a = client.pendingUpdates(agentId, cred);
+            if (a.status() == 200 && a.body() != null) {
+                collectUpdates(a.body().get("updates"), into);
+            }
+        } catch (IOException e) {
+            LOG.debug("Cannot fetch pending updates: {}", e.getMessage());
+        }
+    }
+
+    // ------------------------------------------------------------------ registration
+
+    private boolean isLegacyRegistered() {
+        return "true".equals(state.read(tx -> tx.meta("registered.legacy")));
+    }
+
+    /** POST /sync/agents/register; stores the credential. The secret and the credential are never logged. */
+    boolean register(String currentCredential) {
+        ObjectNode body = JSON.createObjectNode();
+        body.put("id", agentId);
+        body.put("name", props.name());
+        body.put("environment", props.environment());
+        body.put("agent_type", "chronoroute");
+        body.put("interval_minutes", Math.max(1, (schedule.interval().toSeconds() + 59) / 60));
+        ArrayNode caps = body.putArray("capabilities");
+        caps.add("calendar_sync");
+        caps.add("protocol_2");
+        if (sources.all().stream().anyMatch(SourceConfig::allowEventUpdates)) {
+            caps.add("event_updates");
+        }
+        ObjectNode config = body.putObject("config");
+        String version = HeartbeatService.class.getPackage().getImplementationVersion();
+        if (version != null) {
+            config.put("version", version);
+        }
+        config.put("platform", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
+        config.put("java_version", System.getProperty("java.version"));
+        config.put("time_zone", props.zone().getId());
+        String secret = props.enrollmentSecret();
+        if (secret != null && !secret.isBlank()) {
+            body.put("enrollment_secret", secret);
+        }
+        Answer a;
+        try {
+            a = client.register(body.toString(), currentCredential);
+        } catch (IOException e) {
+            outage("cannot reach the master at " + client.masterUrl() + " to register (" + e.getClass().getSimpleName()
+                    + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ")");
+            return false;
+        }
+        int status = a.status();
+        if (status == 201 || status == 200) {
+            reachable();
+            JsonNode answer = a.body() == null ? JSON.createObjectNode() : a.body();
+            String issued = text(answer, "credential");
+            String id = text(answer, "id") != null ? text(answer, "id") : text(answer, "agent_id");
+            if (id != null && !id.equals(agentId)) {
+                LOG.warn("The master registered this agent as '{}' but it is configured as '{}'; the configured id is "
+                        + "kept (it is part of every sync key). Set chronoroute.agent.id={} to follow the master.", id, agentId, id);
+            }
+            if (issued != null && !issued.isBlank()) {
+                credentials.save(issued);
+                LOG.info("Registered with the master at {} as agent '{}'; credential stored in {}", client.masterUrl(),
+                        agentId, credentials.file());
+            } else if (currentCredential != null) {
+                LOG.info("Registered again with the master at {} as agent '{}'; keeping the stored credential",
+                        client.masterUrl(), agentId);
+            } else {
+                state.write(tx -> {
+                    tx.putMeta("registered.legacy", "true");
+                    return null;
+                });
+                LOG.warn("The master registered agent '{}' WITHOUT a credential (legacy mode): its calls are not "
+                        + "authenticated", agentId);
+            }
+            problem = null;
+            return true;
+        }
+        if (status == 409) {
+            report("register-409", "Registration refused (409): the master already knows agent '" + agentId + "' and this"
+                    + " agent has no valid credential for it. Restore " + credentials.file() + " from a backup, or have"
+                    + " the master's admin remove the agent; retrying with back-off");
+        } else if (status == 401 || status == 403) {
+            report("register-401", "Registration refused (HTTP " + status + "): the enrollment secret is missing or wrong."
+                    + " Set chronoroute.agent.enrollment-secret (environment CHRONOROUTE_AGENT_ENROLLMENT_SECRET);"
+                    + " retrying with back-off");
+        } else if (a.isServerError()) {
+            outage("the master at " + client.masterUrl() + " answered HTTP " + status + " to the registration");
+        } else {
+            report("register-" + status, "Registration refused with HTTP " + status + "; retrying with back-off");
+        }
+        return false;
+    }
+
+    // ------------------------------------------------------------------ status and logging
+
+    public boolean masterReachable() {
+        return masterReachable;
+    }
+
+    public String currentProblem() {
+        return problem;
+    }
+
+    public String lastAnswerDigest() {
+        return lastAnswerDigest;
+    }
+
+    private void outage(String message) {
+        masterReachable = false;
+        long outbox = state.read(AgentState.Tx::outboxSize);
+        String text = "Master unavailable: " + message + ". Everything collected is kept (" + outbox
+                + " change(s) waiting) and sent when it is back";
+        if (!"outage".equals(problemCategory)) {
+            LOG.warn(text);
+            problemCategory = "outage";
+        } else {
+            LOG.debug(text);
+        }
+        problem = text;
+    }
+
+    private volatile String problemCategory;
+
+    private void report(String category, String message) {
+        if (!category.equals(problemCategory)) {
+            LOG.error(message);
+            problemCategory = category;
+        } else {
+            LOG.debug(message);
+        }
+        problem = message;
+    }
+
+    private void reachable() {
+        if (!masterReachable && problemCategory != null) {
+            LOG.info("The master at {} is reachable again", client.masterUrl());
+        }
+        masterReachable = true;
+        if ("outage".equals(problemCategory)) {
+            problemCategory = null;
+            problem = null;
+        }
+    }
+
+    private static String text(JsonNode n, String field) {
+        if (n == null) {
+            return null;
+        }
+        JsonNode v = n.get(field);
+        return v == null || v.isNull() ? null : v.asText();
+    }
+}

@@ -1,0 +1,479 @@
+package io.chronoroute.agent.state;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.chronoroute.processors.sync.SetDigest;
+import io.chronoroute.processors.wire.WireJson;
+import org.h2.mvstore.Cursor;
+import org.h2.mvstore.MVMap;
+import org.h2.mvstore.MVStore;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
+
+/**
+ * The agent's durable state: one MVStore file {@code <dataDir>/agent.mv.db}, auto-commit disabled. Every change
+ * goes through {@link #write(Function)}, which runs under one lock and commits once at the end (or rolls back to the
+ * last commit when the work throws), so a change batch - current set, file index, outbox and digest together - is
+ * either fully on disk or not at all.
+ *
+ * <p>Maps (all String → String, values are JSON):
+ * <ul>
+ *   <li>{@code current}: sync key → {@link StoredEvent}; the digest over it is kept in {@code meta/digest};</li>
+ *   <li>{@code files}: source U+001F file name → {@link FileEntry};</li>
+ *   <li>{@code failed}: source U+001F file name → the reason the file was skipped;</li>
+ *   <li>{@code outbox}: sync key → {@link OutboxEntry};</li>
+ *   <li>{@code acked}: sync key → content hash the master acknowledged (its view of this agent; the digest over it
+ *       is {@code meta/acked.digest});</li>
+ *   <li>{@code rejected}: sync key → outbox entry the master refused with 400, with the reason;</li>
+ *   <li>{@code updates}: update id → when and how it was applied (idempotency of master updates);</li>
+ *   <li>{@code calendars}: calendar id → last {@code calendar_metadata} received;</li>
+ *   <li>{@code filekeys}: idempotent keys of the file consumers ({@code source|name|size|mtime});</li>
+ *   <li>{@code meta}: counters, digests, in-flight batch, credential, flags.</li>
+ * </ul>
+ */
+public final class AgentState implements AutoCloseable {
+
+    public static final String FILE_NAME = "agent.mv.db";
+    static final char SEP = '\u001f';
+    private static final int MAX_REMEMBERED_UPDATES = 10_000;
+
+    private static final ObjectMapper JSON = WireJson.mapper();
+
+    private final Path dataDir;
+    private final MVStore store;
+    private final MVMap<String, String> current;
+    private final MVMap<String, String> files;
+    private final MVMap<String, String> failed;
+    private final MVMap<String, String> outbox;
+    private final MVMap<String, String> acked;
+    private final MVMap<String, String> rejected;
+    private final MVMap<String, String> updates;
+    private final MVMap<String, String> calendars;
+    private final MVMap<String, String> fileKeys;
+    private final MVMap<String, String> meta;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Tx tx = new Tx();
+
+    private AgentState(Path dataDir, MVStore store) {
+        this.dataDir = dataDir;
+        this.store = store;
+        this.current = store.openMap("current");
+        this.files = store.openMap("files");
+        this.failed = store.openMap("failed");
+        this.outbox = store.openMap("outbox");
+        this.acked = store.openMap("acked");
+        this.rejected = store.openMap("rejected");
+        this.updates = store.openMap("updates");
+        this.calendars = store.openMap("calendars");
+        this.fileKeys = store.openMap("filekeys");
+        this.meta = store.openMap("meta");
+    }
+
+    /** Opens (or creates) {@code <dataDir>/agent.mv.db}. */
+    public static AgentState open(Path dataDir) {
+        try {
+            Files.createDirectories(dataDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the agent data directory " + dataDir, e);
+        }
+        MVStore store = new MVStore.Builder()
+                .fileName(dataDir.resolve(FILE_NAME).toString())
+                .autoCommitDisabled()
+                .open();
+        return new AgentState(dataDir, store);
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    /** Runs {@code work} under the state lock and commits; on an exception everything since the last commit is rolled back. */
+    public <T> T write(Function<Tx, T> work) {
+        lock.lock();
+        try {
+            T result;
+            try {
+                result = work.apply(tx);
+            } catch (RuntimeException | Error e) {
+                store.rollback();
+                throw e;
+            }
+            store.commit();
+            return result;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Runs {@code work} under the state lock without committing (reads only). */
+    public <T> T read(Function<Tx, T> work) {
+        lock.lock();
+        try {
+            return work.apply(tx);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            if (!store.isClosed()) {
+                store.rollback();
+                store.close();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    static String toJson(Object value) {
+        try {
+            return JSON.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot serialize " + value.getClass().getSimpleName(), e);
+        }
+    }
+
+    static <T> T fromJson(String json, Class<T> type) {
+        if (json == null) {
+            return null;
+        }
+        try {
+            return JSON.readValue(json, type);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("corrupt agent state entry of type " + type.getSimpleName(), e);
+        }
+    }
+
+    static SetDigest parseDigest(String text) {
+        if (text == null) {
+            return SetDigest.empty();
+        }
+        int colon = text.indexOf(':');
+        return SetDigest.parse(text.substring(colon + 1), Long.parseLong(text.substring(0, colon)));
+    }
+
+    /** Access to the maps; only valid inside {@link #write} or {@link #read}. */
+    public final class Tx {
+
+        private Tx() {
+        }
+
+        // ---- current set ----
+
+        public StoredEvent current(String key) {
+            return fromJson(current.get(key), StoredEvent.class);
+        }
+
+        public void putCurrent(String key, StoredEvent e) {
+            current.put(key, toJson(e));
+        }
+
+        public void removeCurrent(String key) {
+            current.remove(key);
+        }
+
+        public long currentSize() {
+            return current.sizeAsLong();
+        }
+
+        /** {@code "<syncKey>:<contentHash>"} for every member of the current set, in key order. */
+        public List<String> inventory() {
+            List<String> out = new ArrayList<>((int) Math.min(Integer.MAX_VALUE, current.sizeAsLong()));
+            Cursor<String, String> c = current.cursor(null);
+            while (c.hasNext()) {
+                String key = c.next();
+                out.add(key + ':' + fromJson(c.getValue(), StoredEvent.class).hash());
+            }
+            return out;
+        }
+
+        public SetDigest digest() {
+            return parseDigest(meta.get("digest"));
+        }
+
+        public void setDigest(SetDigest d) {
+            meta.put("digest", d.toString());
+        }
+
+        // ---- per-file index ----
+
+        public FileEntry file(String source, String file) {
+            return fromJson(files.get(source + SEP + file), FileEntry.class);
+        }
+
+        public void putFile(String source, String file, FileEntry entry) {
+            files.put(source + SEP + file, toJson(entry));
+        }
+
+        public void removeFile(String source, String file) {
+            files.remove(source + SEP + file);
+        }
+
+        /** The index entries of one source, by file name. */
+        public Map<String, FileEntry> filesOf(String source) {
+            Map<String, FileEntry> out = new LinkedHashMap<>();
+            String prefix = source + SEP;
+            Cursor<String, String> c = files.cursor(prefix);
+            while (c.hasNext()) {
+                String k = c.next();
+                if (!k.startsWith(prefix)) {
+                    break;
+                }
+                out.put(k.substring(prefix.length()), fromJson(c.getValue(), FileEntry.class));
+            }
+            return out;
+        }
+
+        public void putFailed(String source, String file, String reason) {
+            failed.put(source + SEP + file, reason);
+        }
+
+        public void removeFailed(String source, String file) {
+            failed.remove(source + SEP + file);
+        }
+
+        /** Names of the files of one source that were skipped (could not be read or parsed). */
+        public List<String> failedOf(String source) {
+            List<String> out = new ArrayList<>();
+            String prefix = source + SEP;
+            Cursor<String, String> c = failed.cursor(prefix);
+            while (c.hasNext()) {
+                String k = c.next();
+                if (!k.startsWith(prefix)) {
+                    break;
+                }
+                out.add(k.substring(prefix.length()));
+            }
+            return out;
+        }
+
+        /** Files skipped because they could not be read or parsed: "source/file" → reason. */
+        public Map<String, String> failedFiles() {
+            Map<String, String> out = new LinkedHashMap<>();
+            failed.forEach((k, v) -> out.put(k.replace(SEP, '/'), v));
+            return out;
+        }
+
+        // ---- outbox ----
+
+        private long nextVersion() {
+            long v = Long.parseLong(meta.getOrDefault("outbox.version", "0")) + 1;
+            meta.put("outbox.version", Long.toString(v));
+            return v;
+        }
+
+        public OutboxEntry outbox(String key) {
+            return fromJson(outbox.get(key), OutboxEntry.class);
+        }
+
+        public void enqueueUpsert(String key, String source, String hash, JsonNode event) {
+            outbox.put(key, toJson(new OutboxEntry(OutboxEntry.UPSERT, nextVersion(), source, hash, event, null)));
+        }
+
+        public void enqueueDelete(String key, String source, JsonNode deleted) {
+            outbox.put(key, toJson(new OutboxEntry(OutboxEntry.DELETE, nextVersion(), source, null, null, deleted)));
+        }
+
+        /** Removes the entry only if it still has {@code version} (a change made while in flight survives). */
+        public boolean removeOutboxIfVersion(String key, long version) {
+            OutboxEntry e = outbox(key);
+            if (e != null && e.version() == version) {
+                outbox.remove(key);
+                return true;
+            }
+            return false;
+        }
+
+        public void removeOutbox(String key) {
+            outbox.remove(key);
+        }
+
+        /** Up to {@code max} entries in key order. */
+        public Map<String, OutboxEntry> outboxHead(int max) {
+            Map<String, OutboxEntry> out = new LinkedHashMap<>();
+            Cursor<String, String> c = outbox.cursor(null);
+            while (c.hasNext() && out.size() < max) {
+                String k = c.next();
+                out.put(k, fromJson(c.getValue(), OutboxEntry.class));
+            }
+            return out;
+        }
+
+        public long outboxSize() {
+            return outbox.sizeAsLong();
+        }
+
+        public void reject(String key, OutboxEntry entry, String reason) {
+            ObjectNode n = JSON.createObjectNode();
+            n.set("entry", JSON.valueToTree(entry));
+            n.put("reason", reason);
+            n.put("at", Instant.now().toString());
+            rejected.put(key, n.toString());
+            outbox.remove(key);
+        }
+
+        public long rejectedSize() {
+            return rejected.sizeAsLong();
+        }
+
+        // ---- the master's acknowledged view ----
+
+        public String ackedHash(String key) {
+            return acked.get(key);
+        }
+
+        public void putAcked(String key, String hash) {
+            acked.put(key, hash);
+        }
+
+        public void removeAcked(String key) {
+            acked.remove(key);
+        }
+
+        public void replaceAcked(Map<String, String> view) {
+            acked.clear();
+            SetDigest d = SetDigest.empty();
+            for (Map.Entry<String, String> e : view.entrySet()) {
+                acked.put(e.getKey(), e.getValue());
+                d.add(e.getKey(), e.getValue());
+            }
+            setAckedDigest(d);
+        }
+
+        public SetDigest ackedDigest() {
+            return parseDigest(meta.get("acked.digest"));
+        }
+
+        public void setAckedDigest(SetDigest d) {
+            meta.put("acked.digest", d.toString());
+        }
+
+        // ---- heartbeat batches ----
+
+        public long nextBatchNumber() {
+            long n = Long.parseLong(meta.getOrDefault("batch.counter", "0")) + 1;
+            meta.put("batch.counter", Long.toString(n));
+            return n;
+        }
+
+        public InflightBatch inflight() {
+            return fromJson(meta.get("inflight"), InflightBatch.class);
+        }
+
+        public void setInflight(InflightBatch b) {
+            meta.put("inflight", toJson(b));
+        }
+
+        public void clearInflight() {
+            meta.remove("inflight");
+        }
+
+        // ---- generic metadata ----
+
+        public String meta(String key) {
+            return meta.get(key);
+        }
+
+        public void putMeta(String key, String value) {
+            if (value == null) {
+                meta.remove(key);
+            } else {
+                meta.put(key, value);
+            }
+        }
+
+        // ---- master updates ----
+
+        public boolean isUpdateApplied(String id) {
+            return updates.containsKey(id);
+        }
+
+        public void markUpdateApplied(String id, String type, String result) {
+            ObjectNode n = JSON.createObjectNode();
+            n.put("at", Instant.now().toString());
+            n.put("type", type);
+            n.put("result", result);
+            updates.put(id, n.toString());
+            if (updates.sizeAsLong() > MAX_REMEMBERED_UPDATES) {
+                pruneUpdates();
+            }
+        }
+
+        private void pruneUpdates() {
+            List<Map.Entry<String, Instant>> all = new ArrayList<>();
+            updates.forEach((k, v) -> all.add(Map.entry(k, Instant.parse(fromJson(v, JsonNode.class).path("at").asText()))));
+            all.sort(Map.Entry.comparingByValue());
+            for (int i = 0; i < all.size() - MAX_REMEMBERED_UPDATES; i++) {
+                updates.remove(all.get(i).getKey());
+            }
+        }
+
+        public void putCalendarMetadata(String calendarId, JsonNode data) {
+            calendars.put(calendarId, data.toString());
+        }
+
+        public JsonNode calendarMetadata(String calendarId) {
+            return fromJson(calendars.get(calendarId), JsonNode.class);
+        }
+
+        // ---- file consumer idempotent keys ----
+
+        public boolean containsFileKey(String key) {
+            return fileKeys.containsKey(key);
+        }
+
+        /** Adds {@code key} and drops older keys of the same file (same prefix), so the map stays one per file. */
+        public boolean addFileKey(String key) {
+            removeFileKeysWithPrefix(fileKeyPrefix(key));
+            return fileKeys.put(key, "") == null;
+        }
+
+        public boolean removeFileKey(String key) {
+            return fileKeys.remove(key) != null;
+        }
+
+        public void removeFileKeysWithPrefix(String prefix) {
+            List<String> doomed = new ArrayList<>();
+            Cursor<String, String> c = fileKeys.cursor(prefix);
+            while (c.hasNext()) {
+                String k = c.next();
+                if (!k.startsWith(prefix)) {
+                    break;
+                }
+                doomed.add(k);
+            }
+            doomed.forEach(fileKeys::remove);
+        }
+
+        public void clearFileKeys() {
+            fileKeys.clear();
+        }
+    }
+
+    /** {@code "source|name|size|mtime"} → {@code "source|name|"}; a key of another shape is its own prefix. */
+    public static String fileKeyPrefix(String key) {
+        int last = key.lastIndexOf('|');
+        int before = last > 0 ? key.lastIndexOf('|', last - 1) : -1;
+        return before < 0 ? key : key.substring(0, before + 1);
+    }
+
+    /** The idempotent-key prefix of one file of one source (see the ics-folder-source template). */
+    public static String fileKeyPrefix(String source, String fileName) {
+        return source + '|' + fileName + '|';
+    }
+}

@@ -1,0 +1,167 @@
+package io.chronoroute.agent.update;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.chronoroute.agent.AgentProperties;
+import io.chronoroute.agent.heartbeat.HeartbeatSchedule;
+import io.chronoroute.agent.heartbeat.MasterClient;
+import io.chronoroute.agent.source.IcsFolderSource;
+import io.chronoroute.agent.source.SourceConfig;
+import io.chronoroute.agent.source.SourceRegistry;
+import io.chronoroute.agent.state.AgentState;
+import io.chronoroute.agent.state.CredentialStore;
+import io.chronoroute.processors.model.CalendarEvent;
+import io.chronoroute.processors.wire.WireFormatException;
+import io.chronoroute.processors.wire.WireJson;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+import java.io.IOException;
+import java.time.Duration;
+
+/**
+ * Applies one update from the master (route {@code agent-apply-update}) and confirms it with
+ * {@code POST /sync/agents/{id}/updates/{uid}/processed}.
+ * <ul>
+ *   <li>{@code event_update} → the named source, if it allows event updates; an unknown or read-only source, an
+ *       unknown action or a malformed event is confirmed as a permanent failure
+ *       ({@code {"success":false,"permanent":true,"error"}}); a transient failure (folder unavailable) is not
+ *       confirmed, so the master delivers it again with the next heartbeat;</li>
+ *   <li>{@code sync_config} → {@code sync_interval_minutes} changes the heartbeat interval at runtime; other keys
+ *       have no meaning for this agent and are ignored (logged);</li>
+ *   <li>{@code calendar_metadata} → recorded in the state (a folder source has no calendar name to change);</li>
+ *   <li>any other type → permanent failure "not supported".</li>
+ * </ul>
+ * Applied update ids are remembered in the state before the confirmation is sent, so a redelivery (lost
+ * confirmation) is confirmed again without applying twice.
+ */
+@Component("updateDispatcher")
+public class UpdateDispatcher {
+
+    private static final Logger LOG = LoggerFactory.getLogger(UpdateDispatcher.class);
+
+    private final AgentState state;
+    private final SourceRegistry sources;
+    private final IcsFolderSource icsFolderSource;
+    private final HeartbeatSchedule schedule;
+    private final MasterClient client;
+    private final CredentialStore credentials;
+    private final String agentId;
+
+    public UpdateDispatcher(AgentState state, SourceRegistry sources, IcsFolderSource icsFolderSource,
+                            HeartbeatSchedule schedule, MasterClient client, CredentialStore credentials,
+                            AgentProperties props) {
+        this.state = state;
+        this.sources = sources;
+        this.icsFolderSource = icsFolderSource;
+        this.schedule = schedule;
+        this.client = client;
+        this.credentials = credentials;
+        this.agentId = props.id();
+    }
+
+    /** The outcome, for logs and tests: APPLIED, ALREADY_APPLIED, REJECTED or RETRY_LATER. */
+    public enum Outcome { APPLIED, ALREADY_APPLIED, REJECTED, RETRY_LATER, IGNORED }
+
+    public Outcome apply(JsonNode update) {
+        String id = update.hasNonNull("id") ? update.get("id").asText() : null;
+        String type = update.path("type").asText("");
+        if (id == null || id.isBlank()) {
+            LOG.warn("Ignoring an update without id (type '{}')", type);
+            return Outcome.IGNORED;
+        }
+        if (state.read(tx -> tx.isUpdateApplied(id))) {
+            LOG.debug("Update {} was applied before; confirming it again", id);
+            confirm(id, null);
+            return Outcome.ALREADY_APPLIED;
+        }
+        JsonNode data = update.path("data");
+        try {
+            String result = switch (type) {
+                case "event_update" -> eventUpdate(data);
+                case "sync_config" -> syncConfig(data);
+                case "calendar_metadata" -> calendarMetadata(data);
+                default -> throw new UpdateFailedException("update type '" + type + "' is not supported by this agent", true);
+            };
+            state.write(tx -> {
+                tx.markUpdateApplied(id, type, result);
+                return null;
+            });
+            LOG.info("Applied update {} ({}): {}", id, type, result);
+            confirm(id, null);
+            return Outcome.APPLIED;
+        } catch (UpdateFailedException e) {
+            if (e.permanent()) {
+                LOG.warn("Rejecting update {} ({}): {}", id, type, e.getMessage());
+                ObjectNode body = WireJson.mapper().createObjectNode();
+                body.put("success", false);
+                body.put("permanent", true);
+                body.put("error", e.getMessage());
+                confirm(id, body.toString());
+                return Outcome.REJECTED;
+            }
+            LOG.warn("Update {} ({}) could not be applied now and stays pending at the master: {}", id, type, e.getMessage());
+            return Outcome.RETRY_LATER;
+        }
+    }
+
+    private String eventUpdate(JsonNode data) throws UpdateFailedException {
+        String sourceName = data.hasNonNull("source") ? data.get("source").asText() : null;
+        String action = data.path("action").asText(null);
+        SourceConfig source = sources.find(sourceName).orElseThrow(() ->
+                new UpdateFailedException("no source named '" + sourceName + "' in agent '" + agentId + "'", true));
+        if (!source.allowEventUpdates()) {
+            throw new UpdateFailedException("source '" + sourceName + "' is read-only (allowEventUpdates=false)", true);
+        }
+        CalendarEvent event;
+        try {
+            event = WireJson.readEvent(data.path("event"), source.zone());
+        } catch (WireFormatException e) {
+            throw new UpdateFailedException("invalid event: " + e.getMessage(), true, e);
+        }
+        icsFolderSource.applyEventUpdate(source, action, event);
+        return action + " " + event.uid() + " in source '" + sourceName + "'";
+    }
+
+    private String syncConfig(JsonNode data) throws UpdateFailedException {
+        JsonNode changes = data.has("changes") ? data.get("changes") : data;
+        StringBuilder result = new StringBuilder();
+        JsonNode minutes = changes.get("sync_interval_minutes");
+        if (minutes != null && !minutes.isNull()) {
+            if (!minutes.isNumber() || minutes.asDouble() <= 0) {
+                throw new UpdateFailedException("sync_interval_minutes must be a positive number, was " + minutes, true);
+            }
+            Duration d = Duration.ofMillis(Math.round(minutes.asDouble() * 60_000));
+            schedule.changeInterval(d);
+            result.append("heartbeat interval ").append(d);
+        }
+        changes.fieldNames().forEachRemaining(f -> {
+            if (!"sync_interval_minutes".equals(f)) {
+                LOG.info("sync_config key '{}' has no meaning for this agent; ignored", f);
+            }
+        });
+        return result.isEmpty() ? "nothing applicable" : result.toString();
+    }
+
+    private String calendarMetadata(JsonNode data) {
+        String calendarId = data.path("calendar_id").asText("");
+        state.write(tx -> {
+            tx.putCalendarMetadata(calendarId, data);
+            return null;
+        });
+        return "recorded metadata of calendar '" + calendarId + "'";
+    }
+
+    private void confirm(String id, String body) {
+        try {
+            MasterClient.Answer a = client.processed(agentId, credentials.load().orElse(null), id, body);
+            if (a.status() / 100 != 2) {
+                LOG.warn("The master answered HTTP {} to the confirmation of update {}; it will be confirmed again when "
+                        + "redelivered", a.status(), id);
+            }
+        } catch (IOException e) {
+            LOG.warn("Cannot confirm update {} ({}); it will be confirmed again when redelivered", id, e.getMessage());
+        }
+    }
+}
