@@ -1,0 +1,31 @@
+package io.chronoroute.master.destination;
+
+import java.io.IOException;
+
+/**
+ * Maps any failure of a destination call to a {@link DestinationException} with its {@link ErrorKind}. Each writer
+ * supplies one that knows its provider's error format; {@link #GENERIC} handles what every writer shares
+ * (already classified exceptions, I/O errors) and is the fallback of the provider classifiers.
+ */
+@FunctionalInterface
+public interface DestinationErrorClassifier {
+
+    DestinationException classify(Throwable error);
+
+    /** Already classified → as is; I/O anywhere in the cause chain → transient; anything else → permanent. */
+    DestinationErrorClassifier GENERIC = error -> {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof DestinationException d) {
+                return d;
+            }
+        }
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof IOException io) {
+                return new DestinationException(ErrorKind.TRANSIENT, "io", "I/O error: " + io.getClass().getSimpleName()
+                        + (io.getMessage() == null ? "" : ": " + io.getMessage()), null, error);
+            }
+        }
+        return new DestinationException(ErrorKind.PERMANENT, "unexpected", error.getClass().getSimpleName()
+                + (error.getMessage() == null ? "" : ": " + error.getMessage()), null, error);
+    };
+}

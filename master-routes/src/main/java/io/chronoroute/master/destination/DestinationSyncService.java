@@ -1,0 +1,856 @@
+package io.chronoroute.master.destination;
+
+import io.chronoroute.master.store.ChangeEntry;
+import io.chronoroute.master.store.ConsolidatedEvent;
+import io.chronoroute.master.store.MasterStore;
+import io.chronoroute.processors.model.CalendarEvent;
+import io.chronoroute.processors.model.Origin;
+import io.chronoroute.processors.sync.SyncKey;
+import io.chronoroute.processors.wire.WireJson;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.DoubleSupplier;
+
+/**
+ * Writes the consolidated calendar into one configured destination, minimally and safely. One run
+ * ({@link #runOnce(String)}):
+ * <ol>
+ *   <li><b>Paused?</b> After "quota exhausted" nothing is sent until {@code pausedUntil}.</li>
+ *   <li><b>Remote changes.</b> With a cursor: read the destination's changes; our objects edited or deleted outside
+ *       Chronoroute (version differs from the mapping) are repaired (the master is the source of truth), our objects
+ *       missing from the mapping (crash between write and mapping update) are adopted. Foreign objects are ignored.
+ *       Cursor expired (Google 410) → full reconcile.</li>
+ *   <li><b>Full reconcile</b> (first run, lost store, expired cursor, or asked for): list every object with our owner
+ *       tag, rebuild the mapping from the tags (identity, content hash, version), then diff the whole consolidated
+ *       calendar. Otherwise: the identities changed since {@code lastSeq} (store change log).</li>
+ *   <li><b>Plan</b> per identity: live and hash differs from the mapping → upsert; gone but mapped live → delete;
+ *       else nothing (a second run without changes makes zero write calls).</li>
+ *   <li><b>Deletion guard</b>: deletions above {@code delete-guard-share} of our live objects, or all events of a
+ *       source that now reports none, are held (shown in the status) until confirmed.</li>
+ *   <li><b>Execute</b> (series masters before overrides; override deletes before master deletes), each call through
+ *       the token bucket, transient errors retried with backoff (Retry-After honoured); permanent errors park that
+ *       event; quota pauses the destination; auth stops the run. The mapping is updated right after each write.</li>
+ *   <li><b>Progress</b>: {@code lastSeq} and the cursor are saved only when every write the run covers succeeded (or
+ *       was parked/held); a failed run is simply redone, skipping what is already written.</li>
+ * </ol>
+ * Thread-safe: one run per destination at a time (a second caller gets {@code BUSY}).
+ */
+public class DestinationSyncService implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DestinationSyncService.class);
+    private static final String DELETED_HASH = "deleted";
+    private static final ZoneId GOOGLE_QUOTA_ZONE = ZoneId.of("America/Los_Angeles");
+
+    private final MasterStore store;
+    private final Map<String, DestinationConfig> configs;
+    private final Map<String, DestinationWriterFactory> factories = new HashMap<>();
+    private final Clock clock;
+    private final Sleeper sleeper;
+    private final DoubleSupplier random;
+    private final Map<String, Runtime> runtimes = new ConcurrentHashMap<>();
+
+    /** Per-destination live objects: writer, rate limit, lock, counters of the current run. */
+    private static final class Runtime {
+        final ReentrantLock lock = new ReentrantLock();
+        final DestinationWriter writer;
+        final TokenBucket bucket;
+        final Backoff backoff;
+        final AtomicLong apiCalls = new AtomicLong();
+        final AtomicLong writeCalls = new AtomicLong();
+
+        Runtime(DestinationWriter writer, TokenBucket bucket, Backoff backoff) {
+            this.writer = writer;
+            this.bucket = bucket;
+            this.backoff = backoff;
+        }
+    }
+
+    /** Thrown inside a run to stop it (quota, auth, transient errors beyond the retries). */
+    private static final class StopRun extends RuntimeException {
+        final DestinationException cause;
+
+        StopRun(DestinationException cause) {
+            super(cause.getMessage(), cause);
+            this.cause = cause;
+        }
+    }
+
+    private enum OpKind { UPSERT, DELETE }
+
+    private record Op(OpKind kind, String identity, ConsolidatedEvent consolidated, CalendarEvent event,
+                      MappingEntry mapping, String source) {
+
+        boolean override() {
+            return event != null ? event.recurrenceId() != null : mapping != null && mapping.recurrenceId() != null;
+        }
+    }
+
+    /** Counters of one run. */
+    private static final class Run {
+        final String name;
+        final DestinationConfig config;
+        final Runtime rt;
+        final DestinationMapping mapping;
+        final DestinationState state;
+        final Set<String> done = new HashSet<>();
+        int inserted;
+        int updated;
+        int deleted;
+        int unchanged;
+        int parked;
+        int retries;
+        long waitedMillis;
+
+        Run(String name, DestinationConfig config, Runtime rt, DestinationMapping mapping, DestinationState state) {
+            this.name = name;
+            this.config = config;
+            this.rt = rt;
+            this.mapping = mapping;
+            this.state = state;
+        }
+    }
+
+    public DestinationSyncService(MasterStore store, Map<String, DestinationConfig> configs,
+                                  Collection<? extends DestinationWriterFactory> writerFactories, Clock clock,
+                                  Sleeper sleeper) {
+        this(store, configs, writerFactories, clock, sleeper, () -> ThreadLocalRandom.current().nextDouble());
+    }
+
+    public DestinationSyncService(MasterStore store, Map<String, DestinationConfig> configs,
+                                  Collection<? extends DestinationWriterFactory> writerFactories, Clock clock,
+                                  Sleeper sleeper, DoubleSupplier random) {
+        this.store = Objects.requireNonNull(store, "store");
+        this.configs = new TreeMap<>(configs);
+        this.configs.keySet().forEach(DestinationsProperties::checkName);
+        for (DestinationWriterFactory f : writerFactories) {
+            factories.put(f.type(), f);
+        }
+        this.clock = clock;
+        this.sleeper = sleeper;
+        this.random = random;
+    }
+
+    // ------------------------------------------------------------------------------------------------ public API
+
+    public Set<String> destinationNames() {
+        return configs.keySet();
+    }
+
+    public DestinationConfig config(String name) {
+        DestinationConfig c = configs.get(name);
+        if (c == null) {
+            throw new IllegalArgumentException("unknown destination: " + name);
+        }
+        return c;
+    }
+
+    /** One sync run of the named destination (the entry point of the YAML route and of benchmarks). */
+    public SyncResult runOnce(String name) {
+        return run(name, false);
+    }
+
+    /** A run that lists our tagged objects and diffs everything, whatever the state says. */
+    public SyncResult reconcile(String name) {
+        return run(name, true);
+    }
+
+    /** Releases the held deletions and runs at once (the confirmed deletions are then carried out). */
+    public SyncResult confirmDeletions(String name) {
+        config(name);
+        Runtime rt = runtime(name);
+        rt.lock.lock();
+        try {
+            DestinationMapping mapping = new DestinationMapping(store, name);
+            DestinationState st = mapping.loadState();
+            if (st == null || st.held == null) {
+                throw new IllegalStateException("no deletions are held for " + name);
+            }
+            st.held.confirmed = true;
+            mapping.saveState(st);
+            LOG.info("destination {}: {} held deletions confirmed", name, st.held.identities.size());
+        } finally {
+            rt.lock.unlock();
+        }
+        return runOnce(name);
+    }
+
+    /** Lifts a quota pause now (an operator who knows the quota is back). */
+    public void resume(String name) {
+        config(name);
+        Runtime rt = runtime(name);
+        rt.lock.lock();
+        try {
+            DestinationMapping mapping = new DestinationMapping(store, name);
+            DestinationState st = mapping.loadState();
+            if (st != null && st.pausedUntil != null) {
+                st.pausedUntil = null;
+                st.pauseReason = null;
+                mapping.saveState(st);
+            }
+        } finally {
+            rt.lock.unlock();
+        }
+    }
+
+    /** Drops the cached writer (after a settings change such as a new calendar id or new credentials). */
+    public void invalidate(String name) {
+        Runtime rt = runtimes.remove(name);
+        if (rt != null) {
+            rt.writer.close();
+        }
+    }
+
+    public List<DestinationStatus> statuses() {
+        return configs.keySet().stream().map(this::status).toList();
+    }
+
+    public DestinationStatus status(String name) {
+        DestinationConfig cfg = config(name);
+        DestinationState st = Optional.ofNullable(new DestinationMapping(store, name).loadState())
+                .orElseGet(DestinationState::new);
+        Runtime rt = runtimes.get(name);
+        Instant now = clock.instant();
+        String state;
+        if (!cfg.enabled()) {
+            state = "DISABLED";
+        } else if (rt != null && rt.lock.isLocked()) {
+            state = "RUNNING";
+        } else if (st.pausedUntil != null && now.isBefore(st.pausedUntil)) {
+            state = "PAUSED";
+        } else if (st.held != null && !st.held.identities.isEmpty()) {
+            state = "HELD";
+        } else if (st.lastResult == null) {
+            state = "NEVER_RUN";
+        } else if (st.lastResult.outcome() == SyncResult.Outcome.AUTH_REQUIRED) {
+            state = "AUTH_REQUIRED";
+        } else if (st.lastResult.outcome() == SyncResult.Outcome.FAILED) {
+            state = "ERROR";
+        } else {
+            state = "OK";
+        }
+        List<DestinationStatus.ParkedView> parked = new ArrayList<>();
+        st.parked.forEach((id, p) -> parked.add(new DestinationStatus.ParkedView(id, p.operation(), p.reason(),
+                p.message(), p.at())));
+        DestinationStatus.HeldView held = st.held == null ? null : new DestinationStatus.HeldView(
+                st.held.identities.size(), st.held.reason, st.held.since, st.held.confirmed);
+        long current = store.currentChangeSeq();
+        return new DestinationStatus(name, cfg.type(), calendarIdOf(name, cfg), state, st.lastRunStart,
+                st.lastRunEnd, st.lastResult, st.lastError, st.totalWrites, st.lastSeq,
+                Math.max(0, current - st.lastSeq), st.mappedLive, st.pausedUntil, st.pauseReason, parked, held);
+    }
+
+    @Override
+    public void close() {
+        runtimes.values().forEach(rt -> rt.writer.close());
+        runtimes.clear();
+    }
+
+    // ------------------------------------------------------------------------------------------------ the run
+
+    private SyncResult run(String name, boolean forceFull) {
+        DestinationConfig cfg = config(name);
+        Instant started = clock.instant();
+        if (!cfg.enabled()) {
+            return result(name, SyncResult.Outcome.DISABLED, 0, "destination disabled", started);
+        }
+        Runtime rt;
+        try {
+            rt = runtime(name);
+        } catch (RuntimeException e) {
+            return result(name, SyncResult.Outcome.FAILED, 0, "cannot create writer: " + e.getMessage(), started);
+        }
+        if (!rt.lock.tryLock()) {
+            return result(name, SyncResult.Outcome.BUSY, 0, "a run is already in progress", started);
+        }
+        try {
+            DestinationMapping mapping = new DestinationMapping(store, name);
+            DestinationState loaded = mapping.loadState();
+            DestinationState st = loaded == null ? new DestinationState() : loaded;
+            if (st.pausedUntil != null && started.isBefore(st.pausedUntil)) {
+                return result(name, SyncResult.Outcome.PAUSED, st.lastSeq,
+                        "paused until " + st.pausedUntil + ": " + st.pauseReason, started);
+            }
+            st.pausedUntil = null;
+            st.pauseReason = null;
+            st.lastRunStart = started;
+            rt.apiCalls.set(0);
+            rt.writeCalls.set(0);
+            Run run = new Run(name, cfg, rt, mapping, st);
+            SyncResult.Outcome outcome = SyncResult.Outcome.OK;
+            String message = null;
+            boolean full = forceFull || !st.reconciled;
+            try {
+                full = sync(run, full);
+            } catch (StopRun stop) {
+                DestinationException d = stop.cause;
+                message = d.getMessage();
+                st.lastError = d.reason() + ": " + d.getMessage();
+                if (d.kind() == ErrorKind.QUOTA) {
+                    outcome = SyncResult.Outcome.PAUSED;
+                    st.pausedUntil = pauseUntil(cfg, d);
+                    st.pauseReason = d.reason();
+                    LOG.warn("destination {}: quota exhausted ({}), paused until {}", name, d.reason(), st.pausedUntil);
+                } else if (d.kind() == ErrorKind.AUTH) {
+                    outcome = SyncResult.Outcome.AUTH_REQUIRED;
+                    LOG.warn("destination {}: not authorized: {}", name, d.getMessage());
+                } else {
+                    outcome = SyncResult.Outcome.FAILED;
+                    LOG.warn("destination {}: run stopped: {}", name, d.getMessage());
+                }
+            } catch (RuntimeException e) {
+                outcome = SyncResult.Outcome.FAILED;
+                message = e.getClass().getSimpleName() + ": " + e.getMessage();
+                st.lastError = message;
+                LOG.error("destination {}: run failed", name, e);
+            } finally {
+                st.lastRunEnd = clock.instant();
+                st.totalWrites += run.inserted + run.updated + run.deleted;
+                SyncResult r = new SyncResult(name, outcome, full, run.inserted, run.updated, run.deleted,
+                        run.unchanged, run.parked, st.held == null ? 0 : st.held.identities.size(),
+                        rt.apiCalls.get(), rt.writeCalls.get(), run.retries, run.waitedMillis, st.lastSeq, message,
+                        started, st.lastRunEnd);
+                st.lastResult = r;
+                if (outcome == SyncResult.Outcome.OK) {
+                    st.lastError = null;
+                }
+                mapping.saveState(st);
+            }
+            SyncResult r = st.lastResult;
+            LOG.info("destination {}: {} full={} +{} ~{} -{} ={} parked={} held={} calls={} writes={} retries={}",
+                    name, r.outcome(), r.fullReconcile(), r.inserted(), r.updated(), r.deleted(), r.unchanged(),
+                    r.parked(), r.held(), r.apiCalls(), r.writeCalls(), r.retries());
+            return r;
+        } finally {
+            rt.lock.unlock();
+        }
+    }
+
+    /** The body of a run; returns whether it was a full reconcile. Throws {@link StopRun} to stop. */
+    private boolean sync(Run run, boolean full) {
+        DestinationState st = run.state;
+        Set<String> repair = new HashSet<>();
+        LinkedHashSet<String> identities = new LinkedHashSet<>();
+        String cursor = null;
+        long target = store.currentChangeSeq();
+        if (!full) {
+            try {
+                RemoteChanges changes = call(run, () -> run.rt.writer.readChanges(st.cursor));
+                cursor = changes.nextCursor();
+                applyRemoteChanges(run, changes.changed(), identities, repair);
+            } catch (StopRun stop) {
+                if (stop.cause.kind() != ErrorKind.CURSOR_EXPIRED) {
+                    throw stop;
+                }
+                LOG.info("destination {}: change cursor expired, full resync", run.name);
+                st.cursor = null;
+                full = true;
+            }
+        }
+        if (full) {
+            target = store.currentChangeSeq();
+            cursor = reconcileMapping(run, identities);
+        } else {
+            long after = st.lastSeq;
+            while (true) {
+                List<ChangeEntry> page = store.changesSince(after, Math.max(1, run.config.pageSize()));
+                if (page.isEmpty()) {
+                    break;
+                }
+                for (ChangeEntry e : page) {
+                    identities.add(e.identity());
+                    after = Math.max(after, e.seq());
+                }
+                if (after >= target) {
+                    target = after;
+                    break;
+                }
+            }
+        }
+        if (st.held != null) {
+            identities.addAll(st.held.identities);
+        }
+        List<Op> upserts = new ArrayList<>();
+        List<Op> deletes = new ArrayList<>();
+        plan(run, identities, repair, upserts, deletes);
+        deletes = guard(run, deletes);
+        upserts.sort((a, b) -> Boolean.compare(a.override(), b.override()));
+        deletes.sort((a, b) -> Boolean.compare(b.override(), a.override()));
+        for (Op op : upserts) {
+            upsert(run, op);
+        }
+        for (Op op : deletes) {
+            delete(run, op);
+        }
+        st.lastSeq = Math.max(st.lastSeq, target);
+        st.cursor = cursor;
+        st.reconciled = true;
+        return full;
+    }
+
+    /** Remote changes of our objects: adopt unknown ones, repair edited/deleted ones; ignore foreign ones. */
+    private void applyRemoteChanges(Run run, List<RemoteEvent> changed, Set<String> identities, Set<String> repair) {
+        for (RemoteEvent re : changed) {
+            if (!re.ours()) {
+                continue;
+            }
+            Optional<MappingEntry> current = run.mapping.get(re.identity());
+            if (current.isEmpty()) {
+                adopt(run, re);
+                identities.add(re.identity());
+                continue;
+            }
+            MappingEntry m = current.get();
+            if (Objects.equals(m.version(), re.version()) || (re.cancelled() && m.deleted())) {
+                continue;
+            }
+            LOG.info("destination {}: our event {} was {} outside Chronoroute; repairing", run.name, re.identity(),
+                    re.cancelled() ? "deleted" : "changed");
+            if (re.cancelled() && m.live()) {
+                run.mapping.put(re.identity(), new MappingEntry(m.remoteId(), re.version(), m.contentHash(), true,
+                        m.recurrenceId(), m.seriesIdentity(), m.writtenAt()));
+                run.state.mappedLive = Math.max(0, run.state.mappedLive - 1);
+            }
+            repair.add(re.identity());
+            identities.add(re.identity());
+        }
+    }
+
+    private void adopt(Run run, RemoteEvent re) {
+        run.mapping.put(re.identity(), new MappingEntry(re.remoteId(), re.version(), re.contentHash(), re.cancelled(),
+                re.recurrenceId(), re.seriesIdentity(), clock.instant()));
+        if (!re.cancelled()) {
+            run.state.mappedLive++;
+        }
+    }
+
+    /**
+     * Lists our tagged objects and makes the mapping say exactly what they say; returns the baseline cursor.
+     * {@code identities} receives every identity to diff: the whole consolidated calendar plus our remote objects
+     * the store does not know.
+     */
+    private String reconcileMapping(Run run, Set<String> identities) {
+        Map<String, RemoteEvent> remote = new LinkedHashMap<>();
+        List<RemoteEvent> duplicates = new ArrayList<>();
+        call(run, () -> {
+            remote.clear();
+            duplicates.clear();
+            run.rt.writer.listOwn(re -> {
+                if (!re.ours()) {
+                    return;
+                }
+                RemoteEvent prev = remote.get(re.identity());
+                if (prev == null || (prev.cancelled() && !re.cancelled())) {
+                    remote.put(re.identity(), re);
+                    if (prev != null) {
+                        duplicates.add(prev);
+                    }
+                } else {
+                    duplicates.add(re);
+                }
+            });
+            return null;
+        });
+        String cursor = call(run, () -> run.rt.writer.readChanges(null)).nextCursor();
+        long live = 0;
+        for (RemoteEvent re : remote.values()) {
+            run.mapping.put(re.identity(), new MappingEntry(re.remoteId(), re.version(), re.contentHash(),
+                    re.cancelled(), re.recurrenceId(), re.seriesIdentity(), clock.instant()));
+            if (!re.cancelled()) {
+                live++;
+            }
+        }
+        run.state.mappedLive = live;
+        store.forEachConsolidated(true, c -> {
+            identities.add(c.identity());
+            if (!remote.containsKey(c.identity())) {
+                run.mapping.get(c.identity()).ifPresent(stale -> run.mapping.remove(c.identity()));
+            }
+        });
+        identities.addAll(remote.keySet());
+        for (RemoteEvent dup : duplicates) {
+            if (dup.cancelled()) {
+                continue;
+            }
+            LOG.warn("destination {}: removing duplicate {} of {}", run.name, dup.remoteId(), dup.identity());
+            MappingEntry m = new MappingEntry(dup.remoteId(), dup.version(), dup.contentHash(), false,
+                    dup.recurrenceId(), dup.seriesIdentity(), null);
+            try {
+                call(run, () -> {
+                    run.rt.writer.delete(new DestinationEvent(dup.identity(), null, dup.contentHash(), null, null,
+                            null), m);
+                    return null;
+                });
+                run.deleted++;
+            } catch (StopRun stop) {
+                if (stop.cause.kind() != ErrorKind.PERMANENT) {
+                    throw stop;
+                }
+                LOG.warn("destination {}: duplicate {} not removed: {}", run.name, dup.remoteId(),
+                        stop.cause.getMessage());
+            }
+        }
+        LOG.info("destination {}: reconciled {} tagged objects ({} live)", run.name, remote.size(), live);
+        return cursor;
+    }
+
+    private void plan(Run run, Collection<String> identities, Set<String> repair, List<Op> upserts, List<Op> deletes) {
+        for (String id : identities) {
+            ConsolidatedEvent c = store.findConsolidated(id).orElse(null);
+            MappingEntry m = run.mapping.get(id).orElse(null);
+            CalendarEvent ev = null;
+            if (c != null && c.eventJson() != null) {
+                try {
+                    ev = WireJson.fromJson(c.eventJson());
+                } catch (RuntimeException e) {
+                    if (!c.deleted()) {
+                        park(run, id, c.contentHash(), "upsert", "unreadable", "stored event is not readable: "
+                                + e.getMessage());
+                        continue;
+                    }
+                }
+            }
+            boolean live = c != null && !c.deleted() && ev != null
+                    && !("CANCELLED".equalsIgnoreCase(ev.status()) && ev.recurrenceId() == null);
+            DestinationState.Parked p = run.state.parked.get(id);
+            if (live) {
+                boolean same = m != null && m.live() && Objects.equals(c.contentHash(), m.contentHash());
+                if (same && !repair.contains(id)) {
+                    run.unchanged++;
+                    if (p != null) {
+                        run.state.parked.remove(id);
+                    }
+                    continue;
+                }
+                if (p != null && Objects.equals(p.contentHash(), c.contentHash()) && !repair.contains(id)) {
+                    continue;
+                }
+                upserts.add(new Op(OpKind.UPSERT, id, c, ev, m, sourceOf(ev)));
+            } else if (m != null && m.live()) {
+                if (p != null && DELETED_HASH.equals(p.contentHash()) && !repair.contains(id)) {
+                    continue;
+                }
+                deletes.add(new Op(OpKind.DELETE, id, c, ev, m, sourceOf(ev)));
+            } else {
+                run.unchanged++;
+                if (p != null && !live) {
+                    run.state.parked.remove(id);
+                }
+            }
+        }
+    }
+
+    /** Applies the deletion guard; returns the deletions to carry out now. */
+    private List<Op> guard(Run run, List<Op> deletes) {
+        DestinationState st = run.state;
+        DestinationConfig cfg = run.config;
+        Set<String> confirmed = st.held != null && st.held.confirmed ? new HashSet<>(st.held.identities) : Set.of();
+        List<Op> now = new ArrayList<>();
+        List<Op> unconfirmed = new ArrayList<>();
+        for (Op op : deletes) {
+            (confirmed.contains(op.identity()) ? now : unconfirmed).add(op);
+        }
+        String reason = null;
+        int n = unconfirmed.size();
+        if (n > 0 && n >= cfg.deleteGuardMinDeletes() && n > cfg.deleteGuardShare() * st.mappedLive) {
+            reason = String.format("this run would delete %d of our %d events (more than %.0f%%)", n, st.mappedLive,
+                    cfg.deleteGuardShare() * 100);
+        }
+        if (reason == null && n > 0) {
+            reason = zeroSourceReason(unconfirmed, cfg.zeroSourceMinEvents());
+        }
+        if (reason == null) {
+            st.held = null;
+            now.addAll(unconfirmed);
+            return now;
+        }
+        DestinationState.Held held = new DestinationState.Held();
+        held.identities = unconfirmed.stream().map(Op::identity).toList();
+        held.reason = reason;
+        held.since = st.held != null && !st.held.confirmed && st.held.since != null ? st.held.since : clock.instant();
+        st.held = held;
+        LOG.warn("destination {}: {} deletions HELD: {} (confirm with POST /sync/destinations/{}/confirm-deletions)",
+                run.name, n, reason, run.name);
+        return now;
+    }
+
+    /** A source whose events are all being deleted and that has no live event left ("suddenly reports zero"). */
+    private String zeroSourceReason(List<Op> deletes, int minEvents) {
+        Map<String, Integer> bySource = new HashMap<>();
+        for (Op op : deletes) {
+            if (op.source() != null) {
+                bySource.merge(op.source(), 1, Integer::sum);
+            }
+        }
+        bySource.values().removeIf(count -> count < Math.max(1, minEvents));
+        if (bySource.isEmpty()) {
+            return null;
+        }
+        Set<String> stillLive = new HashSet<>();
+        store.forEachConsolidated(false, c -> {
+            if (stillLive.size() < bySource.size() && c.eventJson() != null) {
+                String s = sourceOf(c.eventJson());
+                if (s != null && bySource.containsKey(s)) {
+                    stillLive.add(s);
+                }
+            }
+        });
+        for (Map.Entry<String, Integer> e : new TreeMap<>(bySource).entrySet()) {
+            if (!stillLive.contains(e.getKey())) {
+                return "source " + e.getKey() + " reports zero events (" + e.getValue() + " of ours would be deleted)";
+            }
+        }
+        return null;
+    }
+
+    private void upsert(Run run, Op op) {
+        if (!run.done.add(op.identity())) {
+            return;
+        }
+        CalendarEvent ev = op.event();
+        String masterRemoteId = null;
+        CalendarEvent master = null;
+        String seriesIdentity = null;
+        if (ev.recurrenceId() != null) {
+            seriesIdentity = masterIdentity(ev);
+            MappingEntry mm = run.mapping.get(seriesIdentity).orElse(null);
+            ConsolidatedEvent mc = store.findConsolidated(seriesIdentity).orElse(null);
+            if ((mm == null || mm.deleted() || !Objects.equals(mm.contentHash(), mc == null ? null : mc.contentHash()))
+                    && mc != null && !mc.deleted() && !run.done.contains(seriesIdentity)) {
+                CalendarEvent me = parseOrNull(mc.eventJson());
+                if (me != null) {
+                    upsert(run, new Op(OpKind.UPSERT, seriesIdentity, mc, me, mm, sourceOf(me)));
+                    mm = run.mapping.get(seriesIdentity).orElse(null);
+                }
+            }
+            if (mm == null || mm.deleted()) {
+                park(run, op.identity(), op.consolidated().contentHash(), "upsert", "seriesMissing",
+                        "the series master of this occurrence is not in the destination");
+                return;
+            }
+            masterRemoteId = mm.remoteId();
+            master = mc == null ? null : parseOrNull(mc.eventJson());
+        }
+        DestinationEvent de = new DestinationEvent(op.identity(), ev, op.consolidated().contentHash(),
+                originOf(op.consolidated(), ev), masterRemoteId, master);
+        MappingEntry before = op.mapping();
+        WriteResult w;
+        try {
+            w = call(run, () -> run.rt.writer.upsert(de, before));
+        } catch (StopRun stop) {
+            if (stop.cause.kind() != ErrorKind.PERMANENT) {
+                throw stop;
+            }
+            park(run, op.identity(), op.consolidated().contentHash(), "upsert", stop.cause.reason(),
+                    stop.cause.getMessage());
+            return;
+        }
+        run.mapping.put(op.identity(), new MappingEntry(w.remoteId(), w.version(), op.consolidated().contentHash(),
+                false, ev.recurrenceId() == null ? null : SyncKey.ridText(ev.recurrenceId()), seriesIdentity,
+                clock.instant()));
+        if (before == null || before.deleted()) {
+            run.state.mappedLive++;
+        }
+        run.state.parked.remove(op.identity());
+        if (w.created()) {
+            run.inserted++;
+        } else {
+            run.updated++;
+        }
+    }
+
+    private void delete(Run run, Op op) {
+        MappingEntry m = op.mapping();
+        String masterRemoteId = null;
+        CalendarEvent master = null;
+        if (m.recurrenceId() != null && m.seriesIdentity() != null) {
+            MappingEntry mm = run.mapping.get(m.seriesIdentity()).orElse(null);
+            ConsolidatedEvent mc = store.findConsolidated(m.seriesIdentity()).orElse(null);
+            if (mm != null && mm.live() && mc != null && !mc.deleted()) {
+                masterRemoteId = mm.remoteId();
+                master = parseOrNull(mc.eventJson());
+            }
+        }
+        DestinationEvent de = new DestinationEvent(op.identity(), op.event(),
+                op.consolidated() == null ? null : op.consolidated().contentHash(), null, masterRemoteId, master);
+        boolean callNeeded = m.recurrenceId() == null || master != null;
+        if (callNeeded) {
+            try {
+                call(run, () -> {
+                    run.rt.writer.delete(de, m);
+                    return null;
+                });
+            } catch (StopRun stop) {
+                if (stop.cause.kind() != ErrorKind.PERMANENT) {
+                    throw stop;
+                }
+                park(run, op.identity(), DELETED_HASH, "delete", stop.cause.reason(), stop.cause.getMessage());
+                return;
+            }
+            run.deleted++;
+        }
+        run.mapping.put(op.identity(), new MappingEntry(m.remoteId(), m.version(), m.contentHash(), true,
+                m.recurrenceId(), m.seriesIdentity(), clock.instant()));
+        run.state.mappedLive = Math.max(0, run.state.mappedLive - 1);
+        run.state.parked.remove(op.identity());
+    }
+
+    private void park(Run run, String identity, String hash, String operation, String reason, String message) {
+        run.parked++;
+        run.state.parked.put(identity, new DestinationState.Parked(hash, operation, reason, message, clock.instant()));
+        LOG.warn("destination {}: event {} parked ({} failed: {}: {})", run.name, identity, operation, reason, message);
+    }
+
+    /** One destination operation with retries on transient errors; anything else stops with its classification. */
+    private <T> T call(Run run, ThrowingSupplier<T> action) {
+        Backoff backoff = run.rt.backoff;
+        for (int attempt = 0; ; attempt++) {
+            try {
+                return action.get();
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+                throw new StopRun(new DestinationException(ErrorKind.TRANSIENT, "interrupted", "run interrupted"));
+            } catch (StopRun stop) {
+                throw stop;
+            } catch (Exception ex) {
+                DestinationException d = run.rt.writer.classifier().classify(ex);
+                if (d.kind() == ErrorKind.TRANSIENT && attempt + 1 < backoff.maxAttempts()) {
+                    Duration wait = backoff.delay(attempt, d.retryAfter());
+                    run.retries++;
+                    run.waitedMillis += wait.toMillis();
+                    LOG.debug("destination {}: {} ({}), retry {} in {} ms", run.name, d.reason(), d.getMessage(),
+                            attempt + 1, wait.toMillis());
+                    try {
+                        sleeper.sleep(wait);
+                    } catch (InterruptedException ie) {
+                        Thread.currentThread().interrupt();
+                        throw new StopRun(new DestinationException(ErrorKind.TRANSIENT, "interrupted",
+                                "run interrupted"));
+                    }
+                    continue;
+                }
+                if (d.kind() == ErrorKind.TRANSIENT) {
+                    throw new StopRun(new DestinationException(ErrorKind.TRANSIENT, d.reason(),
+                            "gave up after " + backoff.maxAttempts() + " attempts: " + d.getMessage(), null, d));
+                }
+                throw new StopRun(d);
+            }
+        }
+    }
+
+    @FunctionalInterface
+    private interface ThrowingSupplier<T> {
+        T get() throws Exception;
+    }
+
+    // ------------------------------------------------------------------------------------------------ helpers
+
+    private Runtime runtime(String name) {
+        return runtimes.computeIfAbsent(name, n -> {
+            DestinationConfig cfg = config(n);
+            DestinationWriterFactory f = factories.get(cfg.type());
+            if (f == null) {
+                throw new IllegalStateException("no writer for destination type '" + cfg.type() + "' (known: "
+                        + factories.keySet() + ")");
+            }
+            TokenBucket bucket = new TokenBucket(cfg.rate(), Math.max(1, cfg.burst()), clock, sleeper);
+            Backoff backoff = new Backoff(cfg.backoffBase(), cfg.backoffMax(), Math.max(1, cfg.maxAttempts()), random);
+            Runtime[] holder = new Runtime[1];
+            RequestGate gate = write -> {
+                bucket.acquire();
+                Runtime rt = holder[0];
+                if (rt != null) {
+                    rt.apiCalls.incrementAndGet();
+                    if (write) {
+                        rt.writeCalls.incrementAndGet();
+                    }
+                }
+            };
+            DestinationWriter writer = f.create(new DestinationContext(n, cfg, store, clock, gate));
+            Runtime rt = new Runtime(writer, bucket, backoff);
+            holder[0] = rt;
+            return rt;
+        });
+    }
+
+    private String calendarIdOf(String name, DestinationConfig cfg) {
+        return store.getSetting(DestinationMapping.settingPrefix(name) + "calendar-id").orElse(cfg.calendarId());
+    }
+
+    private Instant pauseUntil(DestinationConfig cfg, DestinationException d) {
+        Instant now = clock.instant();
+        if (d.retryAfter() != null && !d.retryAfter().isNegative() && !d.retryAfter().isZero()) {
+            return now.plus(d.retryAfter());
+        }
+        if ("dailyLimitExceeded".equals(d.reason())) {
+            LocalDate tomorrow = now.atZone(GOOGLE_QUOTA_ZONE).toLocalDate().plusDays(1);
+            return tomorrow.atStartOfDay(GOOGLE_QUOTA_ZONE).toInstant();
+        }
+        return now.plus(cfg.quotaPause());
+    }
+
+    private SyncResult result(String name, SyncResult.Outcome outcome, long lastSeq, String message,
+                              Instant started) {
+        return new SyncResult(name, outcome, false, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, lastSeq, message, started,
+                clock.instant());
+    }
+
+    static String masterIdentity(CalendarEvent override) {
+        return SyncKey.identityOf(CalendarEvent.builder().uid(override.uid()).build());
+    }
+
+    private static CalendarEvent parseOrNull(String json) {
+        if (json == null) {
+            return null;
+        }
+        try {
+            return WireJson.fromJson(json);
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static String sourceOf(String eventJson) {
+        return sourceOf(parseOrNull(eventJson));
+    }
+
+    private static String sourceOf(CalendarEvent ev) {
+        Origin o = ev == null ? null : ev.origin();
+        if (o == null || (o.agentId() == null && o.source() == null)) {
+            return null;
+        }
+        return o.agentId() + "/" + o.source();
+    }
+
+    private static String originOf(ConsolidatedEvent c, CalendarEvent ev) {
+        String s = sourceOf(ev);
+        if (s != null) {
+            return s;
+        }
+        if (c.lastWriter() != null) {
+            return c.lastWriter();
+        }
+        return c.origins().isEmpty() ? null : c.origins().get(0);
+    }
+}

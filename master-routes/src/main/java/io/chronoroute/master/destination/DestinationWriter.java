@@ -1,0 +1,54 @@
+package io.chronoroute.master.destination;
+
+import java.util.function.Consumer;
+
+/**
+ * The provider side of a destination: everything the {@link DestinationSyncService} needs, nothing more. The sync
+ * owns the decisions (what to write, guard, retry, park, progress); a writer only talks to its provider.
+ *
+ * <h2>Contract every writer must keep</h2>
+ * <ul>
+ *   <li><b>Deterministic identity.</b> A new object gets an id derived from {@link DestinationEvent#identity()}
+ *       (Google: base32hex id; EWS: none, so tag + FindItem first; CalDAV: href {@code <identity>.ics}). A retried
+ *       create after a crash must find the object created before and update it, never create a second one.</li>
+ *   <li><b>Tagged.</b> Every written object carries the identity, the content hash, the origin and the owner
+ *       (Google private extended properties, EWS extended properties, CalDAV {@code X-CHRONOROUTE-*}), so
+ *       {@link #listOwn} can rebuild the mapping when the store is lost.</li>
+ *   <li><b>Only our objects.</b> Update/delete only ids from the mapping or from our tag; an id collision with an
+ *       object without our tag is a permanent error, never an overwrite.</li>
+ *   <li><b>No invitations.</b> Attendees are never written as attendees; notifications off (Google
+ *       {@code sendUpdates=none}, EWS {@code SendToNone}, CalDAV {@code SCHEDULE-AGENT=CLIENT}).</li>
+ *   <li><b>Rate.</b> Call {@link DestinationContext#gate()} before every request (retries included).</li>
+ *   <li><b>Errors.</b> Throw the provider's exception; {@link #classifier()} classifies it. Handle the provider's
+ *       "already gone" answers of a delete yourself (success).</li>
+ * </ul>
+ */
+public interface DestinationWriter extends AutoCloseable {
+
+    /**
+     * Creates or updates the event. {@code current} is the mapping (null when none: create with the deterministic
+     * id; if it exists, verify our tag and update). For an override, {@link DestinationEvent#masterRemoteId()} is set.
+     */
+    WriteResult upsert(DestinationEvent event, MappingEntry current) throws Exception;
+
+    /**
+     * Removes the event {@code current} points at. For an override, the occurrence goes back to the series
+     * ({@link DestinationEvent#masterEvent()} set) or nothing is done when the master itself is gone (null).
+     */
+    void delete(DestinationEvent event, MappingEntry current) throws Exception;
+
+    /** Every object carrying our owner tag, deleted ones included where the provider keeps them. */
+    void listOwn(Consumer<RemoteEvent> sink) throws Exception;
+
+    /**
+     * Changes since {@code cursor} (null: establish a baseline cursor; the returned list may then be empty). Throws
+     * an exception classified {@link ErrorKind#CURSOR_EXPIRED} when the cursor is no longer valid.
+     */
+    RemoteChanges readChanges(String cursor) throws Exception;
+
+    DestinationErrorClassifier classifier();
+
+    @Override
+    default void close() {
+    }
+}

@@ -1,0 +1,21 @@
+package io.chronoroute.master.destination;
+
+/**
+ * An event as the destination reports it, reduced to what the sync needs. {@code identity}, {@code contentHash},
+ * {@code recurrenceId} and {@code seriesIdentity} come from our tag; an event without our owner tag has
+ * {@code identity == null} and is never touched.
+ *
+ * @param remoteId       the destination's id (Google event id, EWS ItemId, CalDAV href)
+ * @param version        the destination's version (etag / ChangeKey); compared with the mapping to detect edits
+ *                       made outside Chronoroute
+ * @param cancelled      true when the destination reports it deleted
+ * @param recurrenceId   canonical RECURRENCE-ID of an override (tag), else null
+ * @param seriesIdentity identity of the series master of an override (tag), else null
+ */
+public record RemoteEvent(String remoteId, String identity, String contentHash, String version, boolean cancelled,
+                          String recurrenceId, String seriesIdentity) {
+
+    public boolean ours() {
+        return identity != null;
+    }
+}
