@@ -1,0 +1,25 @@
+package io.chronoroute.bench;
+
+import java.util.Arrays;
+
+/** Entry point of the benchmark jar: {@code java -jar chronoroute-benchmarks.jar <pipeline|olk15|google> [options]}. */
+public final class Bench {
+
+    private Bench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length == 0) {
+            System.err.println("usage: bench.sh <pipeline|olk15|google> [options]");
+            System.exit(2);
+        }
+        String[] rest = Arrays.copyOfRange(args, 1, args.length);
+        switch (args[0]) {
+            case "pipeline" -> PipelineBench.main(rest);
+            default -> {
+                System.err.println("unknown benchmark " + args[0]);
+                System.exit(2);
+            }
+        }
+    }
+}

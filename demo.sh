@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# The main job on the embedded default: a master (embedded store under ./chronoroute-data/demo) and a demo agent
+# that reads the bundled sample .ics exports. No servers needed. Ctrl-C stops both.
+#
+# Demo-only credentials are set below. A real deployment sets its own (README: Configuration); nothing here is a
+# built-in default of the apps.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+DATA=./chronoroute-data/demo
+MASTER_PORT=${MASTER_PORT:-8008}
+AGENT_PORT=${AGENT_PORT:-8009}
+export DEMO_ADMIN_TOKEN=demo-admin-token DEMO_FEED_TOKEN=demo-feed-token
+DEMO_ENROLLMENT=demo-enrollment-secret DEMO_CONSOLE_PASSWORD=demo-console-password
+
+if [ ! -f master-routes/target/chronoroute-master.jar ] || [ ! -f agent-routes/target/chronoroute-agent.jar ] \
+   || [ -n "$(find master-routes/src agent-routes/src processors/src src-routes-yaml olk15-parser/src hawtio/src \
+              -newer agent-routes/target/chronoroute-agent.jar -type f 2>/dev/null | head -n1)" ]; then
+  echo "== building (first run takes a few minutes) =="
+  ./mvnw -B -q -DskipTests package
+fi
+
+mkdir -p "$DATA/exports" "$DATA/sources" "$DATA/logs"
+# The agent watches a copy of the sample exports: edit, add or delete .ics files there and watch the feed follow.
+cp -rn demo/ics-exports/. "$DATA/exports/"
+sed "s#\${chronoroute.demo-dir}#$(cd "$DATA/exports" && pwd)#g" src-routes-yaml/examples/agent/demo-ics.camel.yaml \
+  > "$DATA/sources/demo-ics.camel.yaml"
+
+JVM="-Xms64m -Xmx384m -XX:+UseSerialGC"
+java $JVM -jar master-routes/target/chronoroute-master.jar \
+  --server.port="$MASTER_PORT" --chronoroute.data-dir="$DATA/master" \
+  --chronoroute.admin-token="$DEMO_ADMIN_TOKEN" --chronoroute.feed-token="$DEMO_FEED_TOKEN" \
+  --chronoroute.enrollment-secret="$DEMO_ENROLLMENT" --chronoroute.console.password="$DEMO_CONSOLE_PASSWORD" \
+  > "$DATA/logs/master.log" 2>&1 &
+MASTER=$!
+java $JVM -jar agent-routes/target/chronoroute-agent.jar \
+  --server.port="$AGENT_PORT" --chronoroute.data-dir="$DATA/agent" --chronoroute.sources-dir="$DATA/sources" \
+  --chronoroute.agent.id=demo-agent --chronoroute.agent.name="Demo agent" \
+  --chronoroute.agent.master-url="http://127.0.0.1:$MASTER_PORT" \
+  --chronoroute.agent.enrollment-secret="$DEMO_ENROLLMENT" --chronoroute.agent.heartbeat-interval=5s \
+  --chronoroute.console.password="$DEMO_CONSOLE_PASSWORD" \
+  > "$DATA/logs/agent.log" 2>&1 &
+AGENT=$!
+trap 'echo; echo "stopping"; kill $AGENT $MASTER 2>/dev/null; wait 2>/dev/null' INT TERM EXIT
+
+echo "== starting master (pid $MASTER) and demo agent (pid $AGENT); logs in $DATA/logs =="
+for i in $(seq 1 120); do
+  if curl -fs "http://127.0.0.1:$MASTER_PORT/health" >/dev/null 2>&1 \
+     && curl -fs -H "Authorization: Bearer $DEMO_ADMIN_TOKEN" "http://127.0.0.1:$MASTER_PORT/sync/events" 2>/dev/null | grep -q '"uid"'; then
+    break
+  fi
+  if ! kill -0 $MASTER 2>/dev/null || ! kill -0 $AGENT 2>/dev/null; then
+    echo "an app stopped; see $DATA/logs"; tail -n 30 "$DATA/logs/master.log" "$DATA/logs/agent.log"; exit 1
+  fi
+  sleep 1
+done
+
+cat <<TXT
+
+Chronoroute demo is running.
+  Consolidated calendar (subscribe in any calendar app):
+      http://127.0.0.1:$MASTER_PORT/calendar.ics?token=$DEMO_FEED_TOKEN
+  FullCalendar JSON:   curl -H "Authorization: Bearer $DEMO_ADMIN_TOKEN" http://127.0.0.1:$MASTER_PORT/sync/events/fullcalendar
+  Agents and stats:    curl -H "Authorization: Bearer $DEMO_ADMIN_TOKEN" http://127.0.0.1:$MASTER_PORT/sync/agents/status
+  API description:     http://127.0.0.1:$MASTER_PORT/api-doc
+  Hawtio (routes):     http://127.0.0.1:$MASTER_PORT/actuator/hawtio/   (user admin, password $DEMO_CONSOLE_PASSWORD)
+  The agent watches:   $DATA/exports   (add, edit or delete .ics files; changes reach the feed within seconds)
+
+Press Ctrl-C to stop.
+TXT
+wait $MASTER
