@@ -29,13 +29,15 @@ import java.util.function.Function;
  * </ul>
  * ORGANIZER/ATTENDEE give address ({@code mailto:} stripped), CN, ROLE and PARTSTAT; STATUS, TRANSP, CLASS,
  * SEQUENCE, CREATED, LAST-MODIFIED, CATEGORIES and {@code X-MICROSOFT-CDO-BUSYSTATUS} (→ busyStatus) are read;
- * DTEND missing but DURATION present gives end = start + duration. Each event must pass
+ * DTEND missing but DURATION present gives end = start + duration. RRULE text is kept in ical4j's canonical
+ * part order (e.g. {@code FREQ=WEEKLY;UNTIL=...;BYDAY=TU}), so the same rule always reads back the same text. Each event must pass
  * {@link io.chronoroute.processors.wire.EventValidator}. Origin is left null: the caller knows the source.
  *
  * <h2>Writing</h2>
  * One VCALENDAR with a VTIMEZONE for each zone used; series stay adjacent (master, then its overrides). A person
  * without address is written as {@code invalid:nomail} and read back as a null address. Instants are written to
- * the second (iCalendar has no fractions).
+ * the second (iCalendar has no fractions). DTSTAMP is the event's LAST-MODIFIED, else CREATED, else the time of the
+ * write; everything else is deterministic, so the same events always give the same text apart from that stamp.
  */
 public final class ICalCodec {
 

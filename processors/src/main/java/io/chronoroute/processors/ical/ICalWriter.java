@@ -32,6 +32,8 @@ final class ICalWriter {
     private static final TimeZoneRegistry REGISTRY = TimeZoneRegistryFactory.getInstance().createRegistry();
 
     private final StringBuilder out = new StringBuilder(4096);
+    /** DTSTAMP for events with neither LAST-MODIFIED nor CREATED: the time of this write, one value per document. */
+    private final Instant writeStamp = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
 
     String write(Collection<CalendarEvent> events, String prodId, Function<CalendarEvent, Map<String, String>> extra) {
         List<CalendarEvent> ordered = grouped(events);
@@ -99,7 +101,7 @@ final class ICalWriter {
     private void event(CalendarEvent e, Map<String, TimeZone> zones, Map<String, String> extra) {
         line("BEGIN:VEVENT");
         line("UID:" + text(e.uid()));
-        Instant stamp = e.lastModified() != null ? e.lastModified() : e.created() != null ? e.created() : Instant.now();
+        Instant stamp = e.lastModified() != null ? e.lastModified() : e.created() != null ? e.created() : writeStamp;
         line("DTSTAMP:" + utc(stamp));
         time("DTSTART", e.start(), zones);
         if (e.end() != null) {
