@@ -1,0 +1,305 @@
+package io.chronoroute.master.destination.caldav;
+
+import io.chronoroute.master.destination.RequestGate;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+import org.w3c.dom.Node;
+import org.w3c.dom.NodeList;
+
+import javax.xml.XMLConstants;
+import javax.xml.parsers.DocumentBuilderFactory;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+
+/**
+ * The few WebDAV/CalDAV calls the writer needs, on the JDK {@link HttpClient}: GET, PUT with
+ * {@code If-None-Match: *} / {@code If-Match}, DELETE with {@code If-Match}, REPORT (calendar-query,
+ * sync-collection), PROPFIND depth 0, MKCALENDAR. Every request passes the destination's {@link RequestGate} first.
+ * Hrefs are absolute paths as the server reports them ({@code /alice/cal/x.ics}).
+ */
+final class CalDavClient {
+
+    static final String NS_DAV = "DAV:";
+    static final String NS_CALDAV = "urn:ietf:params:xml:ns:caldav";
+
+    /** A resource as read: its ETag (quoted, as sent) and its iCalendar text. */
+    record Resource(String href, String etag, String body) {
+    }
+
+    /** One {@code DAV:response} of a multistatus: status 404 = gone (sync-collection). */
+    record Entry(String href, int status, String etag, String calendarData) {
+    }
+
+    record MultiStatus(List<Entry> entries, String syncToken) {
+    }
+
+    private final CalDavSettings settings;
+    private final URI base;
+    private final RequestGate gate;
+    private final HttpClient http;
+    private final String authorization;
+
+    CalDavClient(CalDavSettings settings, RequestGate gate) {
+        this.settings = settings;
+        this.base = URI.create(settings.url());
+        this.gate = gate;
+        this.http = HttpClient.newBuilder().connectTimeout(settings.timeout())
+                .followRedirects(HttpClient.Redirect.NEVER).build();
+        if (settings.bearerToken() != null && !settings.bearerToken().isBlank()) {
+            authorization = "Bearer " + settings.bearerToken();
+        } else if (settings.username() != null && !settings.username().isBlank()) {
+            String pw = settings.password() == null ? "" : settings.password();
+            authorization = "Basic " + Base64.getEncoder().encodeToString((settings.username() + ":" + pw)
+                    .getBytes(StandardCharsets.UTF_8));
+        } else {
+            authorization = null;
+        }
+    }
+
+    /** The collection path, e.g. {@code /alice/cal/}. */
+    String collectionPath() {
+        return base.getRawPath();
+    }
+
+    /** GET; null when the resource does not exist. */
+    Resource get(String href) throws Exception {
+        HttpResponse<String> r = send(request(href).GET(), false);
+        if (r.statusCode() == 404 || r.statusCode() == 410) {
+            return null;
+        }
+        check("GET", href, r);
+        return new Resource(href, r.headers().firstValue("ETag").orElse(null), r.body());
+    }
+
+    /**
+     * PUT. {@code ifMatch} null and {@code create} true → {@code If-None-Match: *}. Returns the new ETag (may be null
+     * when the server sends none); a failed precondition throws with status 412.
+     */
+    String put(String href, String ics, String ifMatch, boolean create) throws Exception {
+        HttpRequest.Builder b = request(href).header("Content-Type", "text/calendar; charset=utf-8")
+                .PUT(HttpRequest.BodyPublishers.ofString(ics, StandardCharsets.UTF_8));
+        if (create) {
+            b.header("If-None-Match", "*");
+        } else if (ifMatch != null) {
+            b.header("If-Match", ifMatch);
+        }
+        HttpResponse<String> r = send(b, true);
+        check("PUT", href, r);
+        return r.headers().firstValue("ETag").orElse(null);
+    }
+
+    /** DELETE with If-Match (when given); false when it was already gone. */
+    boolean delete(String href, String ifMatch) throws Exception {
+        HttpRequest.Builder b = request(href).DELETE();
+        if (ifMatch != null) {
+            b.header("If-Match", ifMatch);
+        }
+        HttpResponse<String> r = send(b, true);
+        if (r.statusCode() == 404 || r.statusCode() == 410) {
+            return false;
+        }
+        check("DELETE", href, r);
+        return true;
+    }
+
+    /** Every resource of the collection with its data (calendar-query, no time range). */
+    MultiStatus listAll() throws Exception {
+        return report("<?xml version=\"1.0\" encoding=\"utf-8\"?><C:calendar-query xmlns:D=\"DAV:\" "
+                + "xmlns:C=\"urn:ietf:params:xml:ns:caldav\"><D:prop><D:getetag/><C:calendar-data/></D:prop>"
+                + "<C:filter><C:comp-filter name=\"VCALENDAR\"><C:comp-filter name=\"VEVENT\"/></C:comp-filter>"
+                + "</C:filter></C:calendar-query>", "1");
+    }
+
+    /** RFC 6578 sync-collection; {@code token} null = initial (all members, new token). */
+    MultiStatus syncCollection(String token, boolean withData) throws Exception {
+        return report("<?xml version=\"1.0\" encoding=\"utf-8\"?><D:sync-collection xmlns:D=\"DAV:\" "
+                + "xmlns:C=\"urn:ietf:params:xml:ns:caldav\">"
+                + (token == null ? "<D:sync-token/>" : "<D:sync-token>" + esc(token) + "</D:sync-token>")
+                + "<D:sync-level>1</D:sync-level><D:prop><D:getetag/>" + (withData ? "<C:calendar-data/>" : "")
+                + "</D:prop></D:sync-collection>", null);
+    }
+
+    /** True when the collection exists (PROPFIND depth 0 answers 207). */
+    boolean collectionExists() throws Exception {
+        HttpResponse<String> r = send(request(collectionPath()).header("Depth", "0")
+                .header("Content-Type", "application/xml; charset=utf-8")
+                .method("PROPFIND", HttpRequest.BodyPublishers.ofString("<?xml version=\"1.0\" encoding=\"utf-8\"?>"
+                        + "<D:propfind xmlns:D=\"DAV:\"><D:prop><D:resourcetype/></D:prop></D:propfind>")), false);
+        if (r.statusCode() == 404) {
+            return false;
+        }
+        check("PROPFIND", collectionPath(), r);
+        return true;
+    }
+
+    void mkcalendar() throws Exception {
+        HttpResponse<String> r = send(request(collectionPath()).header("Content-Type", "application/xml; charset=utf-8")
+                .method("MKCALENDAR", HttpRequest.BodyPublishers.ofString("<?xml version=\"1.0\" encoding=\"utf-8\"?>"
+                        + "<C:mkcalendar xmlns:D=\"DAV:\" xmlns:C=\"urn:ietf:params:xml:ns:caldav\"><D:set><D:prop>"
+                        + "<D:displayname>" + esc(settings.displayName()) + "</D:displayname>"
+                        + "<C:supported-calendar-component-set><C:comp name=\"VEVENT\"/>"
+                        + "</C:supported-calendar-component-set></D:prop></D:set></C:mkcalendar>",
+                        StandardCharsets.UTF_8)), true);
+        check("MKCALENDAR", collectionPath(), r);
+    }
+
+    private MultiStatus report(String xml, String depth) throws Exception {
+        HttpRequest.Builder b = request(collectionPath()).header("Content-Type", "application/xml; charset=utf-8")
+                .method("REPORT", HttpRequest.BodyPublishers.ofString(xml, StandardCharsets.UTF_8));
+        if (depth != null) {
+            b.header("Depth", depth);
+        }
+        HttpResponse<String> r = send(b, false);
+        check("REPORT", collectionPath(), r);
+        return parseMultiStatus(r.body());
+    }
+
+    private HttpRequest.Builder request(String href) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(href)).timeout(settings.timeout());
+        if (authorization != null) {
+            b.header("Authorization", authorization);
+        }
+        return b;
+    }
+
+    private HttpResponse<String> send(HttpRequest.Builder b, boolean write) throws IOException, InterruptedException {
+        gate.acquire(write);
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    }
+
+    private static void check(String method, String href, HttpResponse<String> r) throws CalDavHttpException {
+        int s = r.statusCode();
+        if (s >= 200 && s < 300) {
+            return;
+        }
+        Duration retryAfter = r.headers().firstValue("Retry-After").map(CalDavClient::retryAfter).orElse(null);
+        throw new CalDavHttpException(method, href, s, davError(r.body()), retryAfter);
+    }
+
+    private static Duration retryAfter(String v) {
+        try {
+            return Duration.ofSeconds(Long.parseLong(v.trim()));
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    /** The first child's local name of a {@code DAV:error} body, or null. */
+    static String davError(String body) {
+        if (body == null || !body.contains("error")) {
+            return null;
+        }
+        try {
+            Element root = parse(body).getDocumentElement();
+            if (!"error".equals(root.getLocalName())) {
+                return null;
+            }
+            for (Node n = root.getFirstChild(); n != null; n = n.getNextSibling()) {
+                if (n instanceof Element e) {
+                    return e.getLocalName();
+                }
+            }
+        } catch (Exception e) {
+            return null;
+        }
+        return null;
+    }
+
+    static MultiStatus parseMultiStatus(String xml) throws Exception {
+        Document doc = parse(xml);
+        Element root = doc.getDocumentElement();
+        List<Entry> entries = new ArrayList<>();
+        String token = null;
+        for (Node n = root.getFirstChild(); n != null; n = n.getNextSibling()) {
+            if (!(n instanceof Element e) || !NS_DAV.equals(e.getNamespaceURI())) {
+                continue;
+            }
+            if ("sync-token".equals(e.getLocalName())) {
+                token = e.getTextContent().trim();
+            } else if ("response".equals(e.getLocalName())) {
+                String href = null;
+                int status = 0;
+                String etag = null;
+                String data = null;
+                for (Node c = e.getFirstChild(); c != null; c = c.getNextSibling()) {
+                    if (!(c instanceof Element ce)) {
+                        continue;
+                    }
+                    switch (ce.getLocalName()) {
+                        case "href" -> href = URI.create(ce.getTextContent().trim()).getRawPath();
+                        case "status" -> status = statusOf(ce.getTextContent());
+                        case "propstat" -> {
+                            int ps = statusOf(text(ce, NS_DAV, "status"));
+                            if (ps == 200) {
+                                status = status == 0 ? 200 : status;
+                                etag = text(ce, NS_DAV, "getetag");
+                                data = text(ce, NS_CALDAV, "calendar-data");
+                            }
+                        }
+                        default -> {
+                        }
+                    }
+                }
+                if (href != null) {
+                    entries.add(new Entry(href, status == 0 ? 200 : status, etag, data));
+                }
+            }
+        }
+        return new MultiStatus(entries, token);
+    }
+
+    private static String text(Element parent, String ns, String localName) {
+        NodeList l = parent.getElementsByTagNameNS(ns, localName);
+        if (l.getLength() == 0) {
+            return null;
+        }
+        String t = l.item(0).getTextContent();
+        return t == null || t.isEmpty() ? null : t;
+    }
+
+    private static int statusOf(String line) {
+        if (line == null) {
+            return 0;
+        }
+        String[] p = line.trim().split("\\s+");
+        try {
+            return p.length > 1 ? Integer.parseInt(p[1]) : 0;
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    private static Document parse(String xml) throws Exception {
+        DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
+        f.setNamespaceAware(true);
+        f.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
+        f.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
+        f.setXIncludeAware(false);
+        f.setExpandEntityReferences(false);
+        return f.newDocumentBuilder().parse(new ByteArrayInputStream(xml.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    static String esc(String s) {
+        StringBuilder sb = new StringBuilder(s.length());
+        for (char c : s.toCharArray()) {
+            switch (c) {
+                case '<' -> sb.append("&lt;");
+                case '>' -> sb.append("&gt;");
+                case '&' -> sb.append("&amp;");
+                case '"' -> sb.append("&quot;");
+                case '\'' -> sb.append("&apos;");
+                default -> sb.append(c);
+            }
+        }
+        return sb.toString();
+    }
+}

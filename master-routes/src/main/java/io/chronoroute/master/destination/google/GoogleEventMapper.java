@@ -1,0 +1,243 @@
+package io.chronoroute.master.destination.google;
+
+import com.google.api.client.util.DateTime;
+import com.google.api.services.calendar.model.Event;
+import com.google.api.services.calendar.model.EventDateTime;
+import io.chronoroute.master.destination.DestinationEvent;
+import io.chronoroute.master.destination.RemoteEvent;
+import io.chronoroute.processors.model.Attendee;
+import io.chronoroute.processors.model.CalendarEvent;
+import io.chronoroute.processors.model.EventTime;
+import io.chronoroute.processors.model.Person;
+import io.chronoroute.processors.sync.SyncKey;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * {@link CalendarEvent} → Google {@link Event}, and our tags back.
+ * <ul>
+ *   <li>Times: timed = {@code dateTime} with the offset valid at that instant + {@code timeZone} (IANA), so Google
+ *       keeps the wall-clock time across DST; all-day = {@code date}; floating = placed in the destination's
+ *       {@code floating-zone}. A missing end = start (timed) or start + 1 day (all-day).</li>
+ *   <li>Series: master = {@code recurrence} lines {@code RRULE:...}, {@code EXDATE}/{@code RDATE} as UTC instants
+ *       ({@code EXDATE:20251027T080000Z}) or dates ({@code EXDATE;VALUE=DATE:20251027}). Overrides are written as
+ *       the instance itself ({@code PUT events/<masterId>_<originalStartUTC>}, with {@code recurringEventId} and
+ *       {@code originalStartTime}), which is how Google stores exceptions; both the real API and the fake accept
+ *       it, and the series stays one series.</li>
+ *   <li>Attendees are never written as attendees (no invitations, no spam guard): with {@code attendees=description}
+ *       organizer and participants are appended to the description as text; with {@code drop} they are left out.
+ *       No organizer is set (Google sets the calendar).</li>
+ *   <li>transparency OPAQUE/TRANSPARENT (busy status FREE = transparent), visibility PRIVATE/CONFIDENTIAL = private,
+ *       PUBLIC = default; status confirmed/tentative (cancelled only for an override: the occurrence is cancelled).
+ *   </li>
+ *   <li>Tags ({@code extendedProperties.private}): {@value #KEY}, {@value #HASH}, {@value #ORIGIN}, {@value #OWNER},
+ *       and for overrides {@value #RID}, {@value #SERIES}.</li>
+ * </ul>
+ */
+public final class GoogleEventMapper {
+
+    public static final String KEY = "chronorouteKey";
+    public static final String HASH = "chronorouteHash";
+    public static final String ORIGIN = "chronorouteOrigin";
+    public static final String OWNER = "chronorouteOwner";
+    public static final String RID = "chronorouteRid";
+    public static final String SERIES = "chronorouteSeries";
+
+    private static final DateTimeFormatter BASIC_UTC = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
+            .withZone(ZoneOffset.UTC);
+    private static final int MAX_PROPERTY_VALUE = 1024;
+
+    private final String owner;
+    private final ZoneId floatingZone;
+    private final boolean attendeesInDescription;
+
+    public GoogleEventMapper(String owner, ZoneId floatingZone, boolean attendeesInDescription) {
+        this.owner = owner;
+        this.floatingZone = floatingZone;
+        this.attendeesInDescription = attendeesInDescription;
+    }
+
+    /** The body of an insert/update of {@code de} (for an override: of its instance). */
+    public Event toGoogle(DestinationEvent de) {
+        CalendarEvent e = de.event();
+        Event g = content(e);
+        Map<String, String> tags = new LinkedHashMap<>();
+        tags.put(OWNER, owner);
+        tags.put(KEY, de.identity());
+        tags.put(HASH, de.contentHash());
+        if (de.origin() != null) {
+            tags.put(ORIGIN, truncate(de.origin()));
+        }
+        if (e.recurrenceId() != null) {
+            tags.put(RID, SyncKey.ridText(e.recurrenceId()));
+            if (de.masterRemoteId() != null) {
+                g.setRecurringEventId(de.masterRemoteId());
+            }
+            g.setOriginalStartTime(time(e.recurrenceId()));
+            tags.put(SERIES, SyncKey.identityOf(CalendarEvent.builder().uid(e.uid()).build()));
+            if ("CANCELLED".equalsIgnoreCase(e.status())) {
+                g.setStatus("cancelled");
+            }
+        } else {
+            List<String> lines = recurrence(e);
+            if (!lines.isEmpty()) {
+                g.setRecurrence(lines);
+            }
+        }
+        g.setExtendedProperties(new Event.ExtendedProperties().setPrivate(tags));
+        return g;
+    }
+
+    /**
+     * The body that puts one occurrence back to what its series master says (the override went away): the master's
+     * content at the original start, no tags of ours except the owner (so it is not taken for one of our events).
+     */
+    public Event resetInstance(CalendarEvent master, EventTime originalStart, String masterRemoteId) {
+        Event g = content(master);
+        Duration length = master.end() == null ? Duration.ZERO
+                : Duration.between(master.start().localDateTime(), master.end().localDateTime());
+        EventTime start = shiftTo(master.start(), originalStart);
+        EventTime end = start.isDate() ? EventTime.ofDate(start.date().plusDays(Math.max(1, length.toDays())))
+                : start.isFloating() ? EventTime.ofFloating(start.floating().plus(length))
+                : EventTime.ofInstant(start.instant().plus(length), start.zone());
+        g.setStart(time(start));
+        g.setEnd(time(end));
+        g.setRecurringEventId(masterRemoteId);
+        g.setOriginalStartTime(time(originalStart));
+        g.setExtendedProperties(new Event.ExtendedProperties().setPrivate(Map.of(OWNER, owner)));
+        return g;
+    }
+
+    /** Our view of a Google event: identity etc. only when it carries our owner tag. */
+    public RemoteEvent toRemote(Event g) {
+        Map<String, String> tags = g.getExtendedProperties() == null ? null : g.getExtendedProperties().getPrivate();
+        boolean cancelled = "cancelled".equals(g.getStatus());
+        if (tags == null || !owner.equals(tags.get(OWNER)) || tags.get(KEY) == null) {
+            return new RemoteEvent(g.getId(), null, null, g.getEtag(), cancelled, null, null);
+        }
+        return new RemoteEvent(g.getId(), tags.get(KEY), tags.get(HASH), g.getEtag(), cancelled, tags.get(RID),
+                tags.get(SERIES));
+    }
+
+    /** True when {@code g} carries our owner tag and the given identity. */
+    public boolean isOurs(Event g, String identity) {
+        Map<String, String> tags = g.getExtendedProperties() == null ? null : g.getExtendedProperties().getPrivate();
+        return tags != null && owner.equals(tags.get(OWNER)) && identity.equals(tags.get(KEY));
+    }
+
+    public String ownerFilter() {
+        return OWNER + "=" + owner;
+    }
+
+    private Event content(CalendarEvent e) {
+        Event g = new Event();
+        g.setSummary(e.title());
+        g.setDescription(description(e));
+        g.setLocation(e.location());
+        g.setStart(time(e.start()));
+        EventTime end = e.end();
+        if (end == null) {
+            end = e.start().isDate() ? EventTime.ofDate(e.start().date().plusDays(1)) : e.start();
+        }
+        g.setEnd(time(end));
+        if ("TRANSPARENT".equalsIgnoreCase(e.transparency()) || "FREE".equalsIgnoreCase(e.busyStatus())) {
+            g.setTransparency("transparent");
+        } else if (e.transparency() != null || e.busyStatus() != null) {
+            g.setTransparency("opaque");
+        }
+        if (e.classification() != null) {
+            String c = e.classification().toUpperCase(Locale.ROOT);
+            g.setVisibility(c.equals("PRIVATE") || c.equals("CONFIDENTIAL") ? "private" : "default");
+        }
+        g.setStatus("TENTATIVE".equalsIgnoreCase(e.status()) ? "tentative" : "confirmed");
+        return g;
+    }
+
+    private String description(CalendarEvent e) {
+        if (!attendeesInDescription || (e.attendees().isEmpty() && e.organizer() == null)) {
+            return e.description();
+        }
+        StringBuilder sb = new StringBuilder(e.description() == null ? "" : e.description());
+        if (sb.length() > 0) {
+            sb.append("\n\n");
+        }
+        if (e.organizer() != null) {
+            sb.append("Organizer: ").append(person(e.organizer().name(), e.organizer().email())).append('\n');
+        }
+        if (!e.attendees().isEmpty()) {
+            List<String> names = new ArrayList<>();
+            for (Attendee a : e.attendees()) {
+                names.add(person(a.name(), a.email()));
+            }
+            sb.append("Participants: ").append(String.join(", ", names)).append('\n');
+        }
+        return sb.toString().stripTrailing();
+    }
+
+    private static String person(String name, String email) {
+        if (name == null || name.isBlank()) {
+            return email == null ? "?" : email;
+        }
+        return email == null ? name : name + " <" + email + ">";
+    }
+
+    EventDateTime time(EventTime t) {
+        EventDateTime d = new EventDateTime();
+        if (t.isDate()) {
+            return d.setDate(new DateTime(t.date().toString()));
+        }
+        Instant instant = t.toInstant(floatingZone);
+        ZoneId zone = t.isFloating() ? floatingZone : t.zoneId();
+        int offsetMinutes = zone.getRules().getOffset(instant).getTotalSeconds() / 60;
+        return d.setDateTime(new DateTime(false, instant.toEpochMilli(), offsetMinutes)).setTimeZone(zone.getId());
+    }
+
+    private List<String> recurrence(CalendarEvent e) {
+        List<String> lines = new ArrayList<>();
+        for (String r : e.rrules()) {
+            lines.add(r.regionMatches(true, 0, "RRULE:", 0, 6) ? r : "RRULE:" + r);
+        }
+        boolean allDay = e.isAllDay();
+        for (EventTime x : e.exdates()) {
+            lines.add(dateLine("EXDATE", x, allDay));
+        }
+        for (EventTime x : e.rdates()) {
+            lines.add(dateLine("RDATE", x, allDay));
+        }
+        return lines;
+    }
+
+    private String dateLine(String name, EventTime t, boolean allDay) {
+        if (allDay || t.isDate()) {
+            LocalDateTime local = t.isDate() ? t.date().atStartOfDay() : t.localDateTime();
+            return name + ";VALUE=DATE:" + local.toLocalDate().format(DateTimeFormatter.BASIC_ISO_DATE);
+        }
+        return name + ":" + BASIC_UTC.format(t.toInstant(floatingZone));
+    }
+
+    /** {@code template}'s form (date/zoned/floating) at the time of {@code at}. */
+    private EventTime shiftTo(EventTime template, EventTime at) {
+        if (template.isDate()) {
+            return EventTime.ofDate(at.isDate() ? at.date() : at.localDateTime().toLocalDate());
+        }
+        if (template.isFloating()) {
+            return EventTime.ofFloating(at.isFloating() ? at.floating()
+                    : LocalDateTime.ofInstant(at.toInstant(floatingZone), floatingZone));
+        }
+        return EventTime.ofInstant(at.toInstant(template.zoneId()), template.zone());
+    }
+
+    private static String truncate(String s) {
+        return s.length() <= MAX_PROPERTY_VALUE ? s : s.substring(0, MAX_PROPERTY_VALUE);
+    }
+}
