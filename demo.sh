@@ -23,8 +23,7 @@ fi
 mkdir -p "$DATA/exports" "$DATA/sources" "$DATA/logs"
 # The agent watches a copy of the sample exports: edit, add or delete .ics files there and watch the feed follow.
 cp -rn demo/ics-exports/. "$DATA/exports/"
-sed "s#\${chronoroute.demo-dir}#$(cd "$DATA/exports" && pwd)#g" src-routes-yaml/examples/agent/demo-ics.camel.yaml \
-  > "$DATA/sources/demo-ics.camel.yaml"
+cp src-routes-yaml/examples/agent/demo-ics.camel.yaml "$DATA/sources/"
 
 JVM="-Xms64m -Xmx384m -XX:+UseSerialGC"
 java $JVM -jar master-routes/target/chronoroute-master.jar \
@@ -38,6 +37,7 @@ java $JVM -jar agent-routes/target/chronoroute-agent.jar \
   --chronoroute.agent.id=demo-agent --chronoroute.agent.name="Demo agent" \
   --chronoroute.agent.master-url="http://127.0.0.1:$MASTER_PORT" \
   --chronoroute.agent.enrollment-secret="$DEMO_ENROLLMENT" --chronoroute.agent.heartbeat-interval=5s \
+  --chronoroute.demo-dir="$(cd "$DATA/exports" && pwd)" \
   --chronoroute.console.password="$DEMO_CONSOLE_PASSWORD" \
   > "$DATA/logs/agent.log" 2>&1 &
 AGENT=$!
