@@ -10,7 +10,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -36,7 +35,6 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicLong;
 import javax.xml.XMLConstants;
 import javax.xml.parsers.DocumentBuilder;
 import javax.xml.parsers.DocumentBuilderFactory;
@@ -102,7 +100,6 @@ public final class FakeEwsServer implements AutoCloseable {
     private final String user;
     private final String password;
     private final RequestJournal journal = new RequestJournal();
-    private final AtomicLong httpRequests = new AtomicLong();
     private final SecureRandom random = new SecureRandom();
     private final Document storeDoc;
     private final Map<String, String> folders = new LinkedHashMap<>();
@@ -299,7 +296,6 @@ public final class FakeEwsServer implements AutoCloseable {
     // ---------------------------------------------------------------- HTTP and SOAP
 
     private void handle(HttpExchange ex) throws IOException {
-        httpRequests.incrementAndGet();
         try (ex) {
             byte[] raw = ex.getRequestBody().readAllBytes();
             String body = new String(raw, StandardCharsets.UTF_8);

@@ -83,6 +83,12 @@ class FakeEwsServerTest {
             DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
             f.setNamespaceAware(true);
             doc = f.newDocumentBuilder().parse(new ByteArrayInputStream(r.body().getBytes(StandardCharsets.UTF_8)));
+            if (r.statusCode() == 200) {
+                // what the fake answers must itself be valid against Microsoft's schema
+                Element body = (Element) doc.getElementsByTagNameNS(FakeEwsServer.NS_SOAP, "Body").item(0);
+                Element response = FakeEwsServer.children(body).get(0);
+                assertThat(EwsSchema.validate(response)).as(r.body()).isNull();
+            }
         }
         return new Reply(r.statusCode(), doc, r.body());
     }

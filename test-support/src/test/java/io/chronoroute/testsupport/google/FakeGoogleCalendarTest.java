@@ -326,6 +326,22 @@ class FakeGoogleCalendarTest {
     }
 
     @Test
+    void batchOfMoreThanAThousandCallsIsRejected() throws Exception {
+        String boundary = "xyz";
+        StringBuilder body = new StringBuilder();
+        for (int i = 0; i <= FakeGoogleCalendar.MAX_BATCH_PARTS; i++) {
+            body.append("--").append(boundary).append("\r\nContent-Type: application/http\r\n\r\n")
+                    .append("GET /calendar/v3/calendars/primary/events HTTP/1.1\r\n\r\n\r\n");
+        }
+        body.append("--").append(boundary).append("--\r\n");
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(fake.baseUrl() + "batch/calendar/v3"))
+                .header("Content-Type", "multipart/mixed; boundary=" + boundary)
+                .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(fake.totalRequests()).isZero();
+    }
+
+    @Test
     void concurrentInsertsAreAllStored() throws IOException, InterruptedException {
         List<Thread> threads = new ArrayList<>();
         for (int t = 0; t < 4; t++) {
