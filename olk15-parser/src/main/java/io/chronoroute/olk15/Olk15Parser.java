@@ -6,7 +6,10 @@ import io.chronoroute.olk15.io.ByteReader;
 import io.chronoroute.olk15.io.Olk15FormatException;
 import io.chronoroute.olk15.model.Olk15Event;
 import java.io.IOException;
-import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -31,16 +34,28 @@ public final class Olk15Parser {
      * @throws IOException on other read errors
      */
     public static Olk15Event parse(Path path) throws IOException {
-        byte[] bytes;
-        try (InputStream in = Files.newInputStream(path)) {
-            bytes = in.readNBytes(ByteReader.MAX_RECORD_LENGTH + 1);
-        }
-        if (bytes.length > ByteReader.MAX_RECORD_LENGTH) {
-            throw new Olk15FormatException("file larger than MAX_RECORD_LENGTH " + ByteReader.MAX_RECORD_LENGTH,
-                    ByteReader.MAX_RECORD_LENGTH);
-        }
+        byte[] bytes = read(path);
         Path fileName = path.getFileName();
         return parse(bytes, fileName == null ? path.toString() : fileName.toString());
+    }
+
+    /**
+     * Reads the whole file with one allocation of its current size (checked against the cap first). A file that
+     * changes size while we read is read as far as it goes; the length invariant then rejects it if it is torn.
+     */
+    private static byte[] read(Path path) throws IOException {
+        try (SeekableByteChannel ch = Files.newByteChannel(path, StandardOpenOption.READ)) {
+            long size = ch.size();
+            if (size > ByteReader.MAX_RECORD_LENGTH) {
+                throw new Olk15FormatException("file of " + size + " bytes is larger than MAX_RECORD_LENGTH "
+                        + ByteReader.MAX_RECORD_LENGTH, ByteReader.MAX_RECORD_LENGTH);
+            }
+            ByteBuffer buf = ByteBuffer.allocate((int) size);
+            while (buf.hasRemaining() && ch.read(buf) >= 0) {
+                // keep reading until full or EOF
+            }
+            return buf.position() == buf.capacity() ? buf.array() : Arrays.copyOf(buf.array(), buf.position());
+        }
     }
 
     /** Parses the bytes of a file; {@code name} only labels the result. */

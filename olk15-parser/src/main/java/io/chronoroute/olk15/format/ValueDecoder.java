@@ -26,6 +26,8 @@ public final class ValueDecoder {
     /** Sub-records nest at most this deep; deeper ones stay raw (guards recursion on hostile input). */
     public static final int MAX_DEPTH = 6;
 
+    /** Shared: unknown types are common (FourCC keys of the time-zone record) and the dump shows the type. */
+    private static final PropertyValue.Opaque UNKNOWN_TYPE = new PropertyValue.Opaque("unknown type, not decoded");
     private static final long APPLE_EPOCH_SECONDS = 978_307_200L;
     private static final double MAX_ABS_SECONDS = 1.0e11;
 
@@ -70,7 +72,7 @@ public final class ValueDecoder {
             case SUB_RECORD:
                 return subRecord(b, offset, depth);
             default:
-                return new PropertyValue.Opaque("type 0x" + Integer.toHexString(typeCode) + " not decoded");
+                return UNKNOWN_TYPE;
         }
     }
 
