@@ -6,164 +6,182 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * One of our Spring Boot apps (master or agent) run as a separate operating-system process from its executable
- * jar, the way a user runs it: {@code java -jar chronoroute-master.jar --key=value ...}. Output goes to a log file
- * beside the data folder, so a failing end-to-end test can show what the app said.
+ * Runs one of our Spring Boot jars as a separate JVM for end-to-end tests and benchmarks: {@code java <jvmArgs> -jar
+ * <jar> <appArgs>} with extra environment variables, stdout and stderr appended to a log file. Only the process this
+ * object started is ever stopped or killed.
  */
 public final class AppProcess implements AutoCloseable {
 
+    private static final Logger LOG = LoggerFactory.getLogger(AppProcess.class);
+    private static final Duration POLL = Duration.ofMillis(250);
+    private static final Duration GRACE = Duration.ofSeconds(30);
+
     private final String name;
     private final Path jar;
-    private final List<String> args;
-    private final Map<String, String> env;
     private final Path log;
-    private final List<String> jvmOptions;
+    private final List<String> jvmArgs;
+    private final List<String> appArgs;
+    private final Map<String, String> env;
     private Process process;
 
-    public AppProcess(String name, Path jar, Path log, List<String> jvmOptions, List<String> args,
-                      Map<String, String> env) {
-        if (!Files.isRegularFile(jar)) {
-            throw new IllegalStateException(name + ": executable jar not found at " + jar.toAbsolutePath()
-                    + " - build it first (./mvnw -DskipTests package)");
-        }
+    public AppProcess(String name, Path jar, Path log, List<String> jvmArgs, List<String> appArgs,
+            Map<String, String> env) {
         this.name = name;
         this.jar = jar;
         this.log = log;
-        this.jvmOptions = List.copyOf(jvmOptions);
-        this.args = List.copyOf(args);
+        this.jvmArgs = List.copyOf(jvmArgs);
+        this.appArgs = List.copyOf(appArgs);
         this.env = Map.copyOf(env);
     }
 
-    /** Locates a module's executable jar from the repository root (walking up from the working directory). */
-    public static Path jar(String module, String fileName) {
-        Path dir = Path.of("").toAbsolutePath();
-        while (dir != null) {
-            Path candidate = dir.resolve(module).resolve("target").resolve(fileName);
-            if (Files.isRegularFile(candidate)) {
+    /**
+     * The built jar {@code <repo>/<module>/target/<jarName>}, the repository root being the nearest directory at or
+     * above the working directory that contains {@code module}. Fails clearly when it has not been packaged.
+     */
+    public static Path jar(String module, String jarName) {
+        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+            Path candidate = dir.resolve(module).resolve("target").resolve(jarName);
+            if (Files.isDirectory(dir.resolve(module)) && Files.isRegularFile(dir.resolve("pom.xml"))) {
+                if (!Files.isRegularFile(candidate)) {
+                    throw new IllegalStateException(candidate + " does not exist: package " + module + " first");
+                }
                 return candidate;
             }
-            if (Files.isRegularFile(dir.resolve("mvnw")) && Files.isDirectory(dir.resolve(module))) {
-                return candidate;
-            }
-            dir = dir.getParent();
         }
-        return Path.of(module, "target", fileName);
+        throw new IllegalStateException("no module " + module + " above " + Path.of("").toAbsolutePath());
     }
 
-    public AppProcess start() {
+    /** Starts the JVM; output is appended to the log file, so a restarted app keeps one log. */
+    public synchronized AppProcess start() {
         if (process != null && process.isAlive()) {
-            throw new IllegalStateException(name + " already running");
+            throw new IllegalStateException(name + " is already running (pid " + process.pid() + ")");
         }
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.addAll(jvmOptions);
+        cmd.addAll(jvmArgs);
         cmd.add("-jar");
-        cmd.add(jar.toAbsolutePath().toString());
-        cmd.addAll(args);
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-        pb.environment().putAll(env);
+        cmd.add(jar.toString());
+        cmd.addAll(appArgs);
         try {
-            Files.createDirectories(log.toAbsolutePath().getParent());
+            if (log.getParent() != null) {
+                Files.createDirectories(log.getParent());
+            }
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+            pb.environment().putAll(env);
             process = pb.start();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + name, e);
         }
+        LOG.info("{} started as pid {} (log {})", name, process.pid(), log);
         return this;
     }
 
-    /** Waits until {@code url} answers 200, or fails with the tail of the app's log. */
+    /**
+     * Polls {@code url} until it answers 200. Fails with the log tail if the process exits or the timeout passes.
+     * Waiting is done on the process's exit, so a crash is noticed at once.
+     */
     public AppProcess awaitHttpOk(String url, Duration timeout) {
-        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        Process p = requireStarted();
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        HttpRequest request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).GET().build();
         long deadline = System.nanoTime() + timeout.toNanos();
+        int lastStatus = -1;
         while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                throw new IllegalStateException(name + " exited with " + process.exitValue() + ":\n" + logTail(60));
-            }
             try {
-                HttpResponse<Void> r = client.send(HttpRequest.newBuilder(URI.create(url))
-                        .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding());
-                if (r.statusCode() == 200) {
+                HttpResponse<Void> r = http.send(request, HttpResponse.BodyHandlers.discarding());
+                lastStatus = r.statusCode();
+                if (lastStatus == 200) {
                     return this;
                 }
-            } catch (IOException notYet) {
-                // not listening yet
+            } catch (IOException e) {
+                lastStatus = -1;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
+                throw new IllegalStateException("interrupted while waiting for " + name, e);
             }
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200));
+            if (exitedWithin(p, POLL)) {
+                throw new IllegalStateException(name + " exited with code " + p.exitValue() + " before " + url
+                        + " answered 200\n" + logTail(60));
+            }
         }
-        throw new IllegalStateException(name + " did not answer 200 at " + url + " within " + timeout + ":\n"
-                + logTail(60));
+        throw new IllegalStateException(name + ": " + url + " did not answer 200 within " + timeout
+                + " (last status " + lastStatus + ")\n" + logTail(60));
     }
 
-    public long pid() {
-        return process.pid();
-    }
-
-    public boolean isAlive() {
-        return process != null && process.isAlive();
-    }
-
-    /** Graceful stop (SIGTERM), waiting up to 30 s. */
-    public void stop() {
-        if (process == null) {
+    /** SIGTERM and up to 30 s for a graceful shutdown, then SIGKILL. Does nothing if not running. */
+    public synchronized void stop() {
+        if (process == null || !process.isAlive()) {
             return;
         }
         process.destroy();
-        try {
-            if (!process.waitFor(30, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        if (!exitedWithin(process, GRACE)) {
+            LOG.warn("{} (pid {}) ignored SIGTERM for {}; killing it", name, process.pid(), GRACE);
+            kill();
         }
     }
 
-    /** kill -9: no shutdown hooks, no flushing. */
-    public void kill() {
-        if (process == null) {
+    /** SIGKILL, like {@code kill -9}: no shutdown hooks run. Waits until the process is gone. */
+    public synchronized void kill() {
+        if (process == null || !process.isAlive()) {
             return;
         }
         process.destroyForcibly();
         try {
-            process.waitFor(10, TimeUnit.SECONDS);
+            process.waitFor();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
     }
 
-    /** Resident set size of the process in bytes, from /proc (Linux). */
-    public long rssBytes() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status"))) {
-                if (line.startsWith("VmRSS:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024L;
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        throw new IllegalStateException("no VmRSS for pid " + process.pid());
+    public synchronized boolean isAlive() {
+        return process != null && process.isAlive();
     }
 
+    public synchronized long pid() {
+        return requireStarted().pid();
+    }
+
+    /** Resident set size from /proc (Linux), or -1 where that is not available. */
+    public long rssBytes() {
+        Path status = Path.of("/proc", String.valueOf(pid()), "status");
+        try {
+            for (String line : Files.readAllLines(status, StandardCharsets.UTF_8)) {
+                if (line.startsWith("VmRSS:")) {
+                    String[] parts = line.substring(6).trim().split("\\s+");
+                    return Long.parseLong(parts[0]) * 1024;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("cannot read {}", status, e);
+        }
+        return -1;
+    }
+
+    /** The last {@code lines} lines of the log file ("" if there is none yet). */
     public String logTail(int lines) {
         try {
-            List<String> all = Files.readAllLines(log);
+            if (!Files.exists(log)) {
+                return "";
+            }
+            List<String> all = new String(Files.readAllBytes(log), StandardCharsets.UTF_8).lines().toList();
             return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
         } catch (IOException e) {
-            return "(no log: " + e.getMessage() + ")";
+            return "(cannot read " + log + ": " + e.getMessage() + ")";
         }
     }
 
@@ -171,13 +189,33 @@ public final class AppProcess implements AutoCloseable {
         return log;
     }
 
+    public String name() {
+        return name;
+    }
+
     @Override
     public void close() {
         stop();
     }
 
-    @Override
-    public String toString() {
-        return name + (process == null ? "" : "(pid " + process.pid() + ")");
+    private synchronized Process requireStarted() {
+        if (process == null) {
+            throw new IllegalStateException(name + " was not started");
+        }
+        return process;
+    }
+
+    private static boolean exitedWithin(Process p, Duration wait) {
+        try {
+            p.onExit().get(wait.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return !p.isAlive();
+        } catch (ExecutionException e) {
+            return !p.isAlive();
+        }
     }
 }
