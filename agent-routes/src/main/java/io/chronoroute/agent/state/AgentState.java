@@ -24,8 +24,8 @@ import java.util.function.Function;
 
 /**
  * The agent's durable state: one MVStore file {@code <dataDir>/agent.mv.db}, auto-commit disabled. Every change
- * goes through {@link #write(Function)}, which runs under one lock and commits once at the end (or rolls back to the
- * last commit when the work throws), so a change batch - current set, file index, outbox and digest together - is
+ * goes through {@link #write(Function)}, which runs under one lock and commits once at the end (or undoes its own
+ * changes when the work throws), so a change batch - current set, file index, outbox and digest together - is
  * either fully on disk or not at all.
  *
  * <p>Maps (all String → String, values are JSON):
@@ -106,11 +106,13 @@ public final class AgentState implements AutoCloseable {
             T result;
             try {
                 result = work.apply(tx);
+                store.commit();
             } catch (RuntimeException | Error e) {
-                store.rollback();
+                tx.rollback();
                 throw e;
+            } finally {
+                tx.done();
             }
-            store.commit();
             return result;
         } finally {
             lock.unlock();
@@ -132,7 +134,6 @@ public final class AgentState implements AutoCloseable {
         lock.lock();
         try {
             if (!store.isClosed()) {
-                store.rollback();
                 store.close();
             }
         } finally {
@@ -170,7 +171,49 @@ public final class AgentState implements AutoCloseable {
     /** Access to the maps; only valid inside {@link #write} or {@link #read}. */
     public final class Tx {
 
+        private final List<Runnable> undo = new ArrayList<>();
+
         private Tx() {
+        }
+
+        private String put(MVMap<String, String> map, String key, String value) {
+            String old = map.put(key, value);
+            undo.add(() -> restore(map, key, old));
+            return old;
+        }
+
+        private String del(MVMap<String, String> map, String key) {
+            String old = map.remove(key);
+            if (old != null) {
+                undo.add(() -> map.put(key, old));
+            }
+            return old;
+        }
+
+        private void clearMap(MVMap<String, String> map) {
+            Map<String, String> copy = new LinkedHashMap<>(map);
+            map.clear();
+            undo.add(() -> map.putAll(copy));
+        }
+
+        private void restore(MVMap<String, String> map, String key, String old) {
+            if (old == null) {
+                map.remove(key);
+            } else {
+                map.put(key, old);
+            }
+        }
+
+        /** Reverts every change of the running unit of work (MVStore keeps uncommitted changes in memory). */
+        private void rollback() {
+            for (int i = undo.size() - 1; i >= 0; i--) {
+                undo.get(i).run();
+            }
+            undo.clear();
+        }
+
+        private void done() {
+            undo.clear();
         }
 
         // ---- current set ----
@@ -180,11 +223,11 @@ public final class AgentState implements AutoCloseable {
         }
 
         public void putCurrent(String key, StoredEvent e) {
-            current.put(key, toJson(e));
+            put(current, key, toJson(e));
         }
 
         public void removeCurrent(String key) {
-            current.remove(key);
+            del(current, key);
         }
 
         public long currentSize() {
@@ -207,7 +250,7 @@ public final class AgentState implements AutoCloseable {
         }
 
         public void setDigest(SetDigest d) {
-            meta.put("digest", d.toString());
+            put(meta, "digest", d.toString());
         }
 
         // ---- per-file index ----
@@ -217,11 +260,11 @@ public final class AgentState implements AutoCloseable {
         }
 
         public void putFile(String source, String file, FileEntry entry) {
-            files.put(source + SEP + file, toJson(entry));
+            put(files, source + SEP + file, toJson(entry));
         }
 
         public void removeFile(String source, String file) {
-            files.remove(source + SEP + file);
+            del(files, source + SEP + file);
         }
 
         /** The index entries of one source, by file name. */
@@ -240,11 +283,11 @@ public final class AgentState implements AutoCloseable {
         }
 
         public void putFailed(String source, String file, String reason) {
-            failed.put(source + SEP + file, reason);
+            put(failed, source + SEP + file, reason);
         }
 
         public void removeFailed(String source, String file) {
-            failed.remove(source + SEP + file);
+            del(failed, source + SEP + file);
         }
 
         /** Names of the files of one source that were skipped (could not be read or parsed). */
@@ -273,7 +316,7 @@ public final class AgentState implements AutoCloseable {
 
         private long nextVersion() {
             long v = Long.parseLong(meta.getOrDefault("outbox.version", "0")) + 1;
-            meta.put("outbox.version", Long.toString(v));
+            put(meta, "outbox.version", Long.toString(v));
             return v;
         }
 
@@ -282,25 +325,25 @@ public final class AgentState implements AutoCloseable {
         }
 
         public void enqueueUpsert(String key, String source, String hash, JsonNode event) {
-            outbox.put(key, toJson(new OutboxEntry(OutboxEntry.UPSERT, nextVersion(), source, hash, event, null)));
+            put(outbox, key, toJson(new OutboxEntry(OutboxEntry.UPSERT, nextVersion(), source, hash, event, null)));
         }
 
         public void enqueueDelete(String key, String source, JsonNode deleted) {
-            outbox.put(key, toJson(new OutboxEntry(OutboxEntry.DELETE, nextVersion(), source, null, null, deleted)));
+            put(outbox, key, toJson(new OutboxEntry(OutboxEntry.DELETE, nextVersion(), source, null, null, deleted)));
         }
 
         /** Removes the entry only if it still has {@code version} (a change made while in flight survives). */
         public boolean removeOutboxIfVersion(String key, long version) {
             OutboxEntry e = outbox(key);
             if (e != null && e.version() == version) {
-                outbox.remove(key);
+                del(outbox, key);
                 return true;
             }
             return false;
         }
 
         public void removeOutbox(String key) {
-            outbox.remove(key);
+            del(outbox, key);
         }
 
         /** Up to {@code max} entries in key order. */
@@ -323,8 +366,8 @@ public final class AgentState implements AutoCloseable {
             n.set("entry", JSON.valueToTree(entry));
             n.put("reason", reason);
             n.put("at", Instant.now().toString());
-            rejected.put(key, n.toString());
-            outbox.remove(key);
+            put(rejected, key, n.toString());
+            del(outbox, key);
         }
 
         public long rejectedSize() {
@@ -338,18 +381,18 @@ public final class AgentState implements AutoCloseable {
         }
 
         public void putAcked(String key, String hash) {
-            acked.put(key, hash);
+            put(acked, key, hash);
         }
 
         public void removeAcked(String key) {
-            acked.remove(key);
+            del(acked, key);
         }
 
         public void replaceAcked(Map<String, String> view) {
-            acked.clear();
+            clearMap(acked);
             SetDigest d = SetDigest.empty();
             for (Map.Entry<String, String> e : view.entrySet()) {
-                acked.put(e.getKey(), e.getValue());
+                put(acked, e.getKey(), e.getValue());
                 d.add(e.getKey(), e.getValue());
             }
             setAckedDigest(d);
@@ -360,14 +403,14 @@ public final class AgentState implements AutoCloseable {
         }
 
         public void setAckedDigest(SetDigest d) {
-            meta.put("acked.digest", d.toString());
+            put(meta, "acked.digest", d.toString());
         }
 
         // ---- heartbeat batches ----
 
         public long nextBatchNumber() {
             long n = Long.parseLong(meta.getOrDefault("batch.counter", "0")) + 1;
-            meta.put("batch.counter", Long.toString(n));
+            put(meta, "batch.counter", Long.toString(n));
             return n;
         }
 
@@ -376,11 +419,11 @@ public final class AgentState implements AutoCloseable {
         }
 
         public void setInflight(InflightBatch b) {
-            meta.put("inflight", toJson(b));
+            put(meta, "inflight", toJson(b));
         }
 
         public void clearInflight() {
-            meta.remove("inflight");
+            del(meta, "inflight");
         }
 
         // ---- generic metadata ----
@@ -391,9 +434,9 @@ public final class AgentState implements AutoCloseable {
 
         public void putMeta(String key, String value) {
             if (value == null) {
-                meta.remove(key);
+                del(meta, key);
             } else {
-                meta.put(key, value);
+                put(meta, key, value);
             }
         }
 
@@ -408,7 +451,7 @@ public final class AgentState implements AutoCloseable {
             n.put("at", Instant.now().toString());
             n.put("type", type);
             n.put("result", result);
-            updates.put(id, n.toString());
+            put(updates, id, n.toString());
             if (updates.sizeAsLong() > MAX_REMEMBERED_UPDATES) {
                 pruneUpdates();
             }
@@ -419,12 +462,12 @@ public final class AgentState implements AutoCloseable {
             updates.forEach((k, v) -> all.add(Map.entry(k, Instant.parse(fromJson(v, JsonNode.class).path("at").asText()))));
             all.sort(Map.Entry.comparingByValue());
             for (int i = 0; i < all.size() - MAX_REMEMBERED_UPDATES; i++) {
-                updates.remove(all.get(i).getKey());
+                del(updates, all.get(i).getKey());
             }
         }
 
         public void putCalendarMetadata(String calendarId, JsonNode data) {
-            calendars.put(calendarId, data.toString());
+            put(calendars, calendarId, data.toString());
         }
 
         public JsonNode calendarMetadata(String calendarId) {
@@ -440,11 +483,11 @@ public final class AgentState implements AutoCloseable {
         /** Adds {@code key} and drops older keys of the same file (same prefix), so the map stays one per file. */
         public boolean addFileKey(String key) {
             removeFileKeysWithPrefix(fileKeyPrefix(key));
-            return fileKeys.put(key, "") == null;
+            return put(fileKeys, key, "") == null;
         }
 
         public boolean removeFileKey(String key) {
-            return fileKeys.remove(key) != null;
+            return del(fileKeys, key) != null;
         }
 
         public void removeFileKeysWithPrefix(String prefix) {
@@ -457,11 +500,11 @@ public final class AgentState implements AutoCloseable {
                 }
                 doomed.add(k);
             }
-            doomed.forEach(fileKeys::remove);
+            doomed.forEach(k -> del(fileKeys, k));
         }
 
         public void clearFileKeys() {
-            fileKeys.clear();
+            clearMap(fileKeys);
         }
     }
 
