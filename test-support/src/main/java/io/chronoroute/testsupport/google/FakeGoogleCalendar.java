@@ -374,6 +374,9 @@ public final class FakeGoogleCalendar implements AutoCloseable {
             String body) {
         String ifMatch = headers == null ? null : headers.getFirst("If-Match");
         String sendUpdates = GoogleCalendarStore.first(q, "sendUpdates");
+        if (sendUpdates != null && !Set.of("all", "externalOnly", "none").contains(sendUpdates)) {
+            throw GoogleApiException.badRequest("invalidParameter", "Invalid value for: sendUpdates");
+        }
         int n = s.size();
         if (n >= 3 && s.get(0).equals("users") && s.get(1).equals("me") && s.get(2).equals("calendarList")
                 && "GET".equals(method)) {

@@ -76,6 +76,8 @@ class FakeGoogleCalendarTest {
         assertThat(send("POST", events, event("abc", "too short", null)).status()).isEqualTo(400);
         assertThat(send("POST", events, event("wxyz12345", "w is not base32hex", null)).status()).isEqualTo(400);
 
+        assertThat(send("POST", events + "?sendUpdates=nobody", event("c0ffee0001", "x", null)).status())
+                .isEqualTo(400);
         Reply created = send("POST", events + "?sendUpdates=none", event("c0ffee0001", "first", null));
         assertThat(created.status()).isEqualTo(200);
         assertThat(created.json().path("iCalUID").asText()).isEqualTo("c0ffee0001@google.com");
