@@ -312,4 +312,57 @@ class FakeEwsServerTest {
         assertThat(limited.all("CalendarItem")).hasSize(2);
         assertThat(limited.first("RootFolder").getAttribute("IncludesLastItemInRange")).isEqualTo("false");
     }
+
+    @Test
+    void localTimesUseTheTimeZoneContextAndExtendedPropertiesAreUpdatable() throws Exception {
+        String berlinHead = HEAD.replace("</soap:Header>", "<t:TimeZoneContext><t:TimeZoneDefinition "
+                + "Id=\"W. Europe Standard Time\"/></t:TimeZoneContext></soap:Header>");
+        Reply created = post(createItem(simpleItem("local", "2025-07-01T09:00:00", "2025-07-01T10:00:00"))
+                .replace(HEAD, berlinHead));
+        String id = created.first("ItemId").getAttribute("Id");
+        String key = created.first("ItemId").getAttribute("ChangeKey");
+        assertThat(ews.field(id, "Start")).isEqualTo("2025-07-01T07:00:00Z");
+
+        Reply retag = post(HEAD + "<m:UpdateItem ConflictResolution=\"NeverOverwrite\" "
+                + "SendMeetingInvitationsOrCancellations=\"SendToNone\"><m:ItemChanges><t:ItemChange><t:ItemId Id=\""
+                + id + "\" ChangeKey=\"" + key + "\"/><t:Updates><t:SetItemField>" + EXT_URI + "<t:CalendarItem>"
+                + "<t:ExtendedProperty>" + EXT_URI + "<t:Value>src:retagged</t:Value></t:ExtendedProperty>"
+                + "</t:CalendarItem></t:SetItemField></t:Updates></t:ItemChange></m:ItemChanges></m:UpdateItem>"
+                + TAIL);
+        assertThat(retag.text("ResponseCode")).isEqualTo("NoError");
+        assertThat(ews.extendedProperty(id, GUID, "ConsolidatorSourceId", "String")).isEqualTo("src:retagged");
+        Reply untag = post(HEAD + "<m:UpdateItem ConflictResolution=\"AutoResolve\" "
+                + "SendMeetingInvitationsOrCancellations=\"SendToNone\"><m:ItemChanges><t:ItemChange><t:ItemId Id=\""
+                + id + "\"/><t:Updates><t:DeleteItemField>" + EXT_URI + "</t:DeleteItemField></t:Updates>"
+                + "</t:ItemChange></m:ItemChanges></m:UpdateItem>" + TAIL);
+        assertThat(untag.text("ResponseCode")).isEqualTo("NoError");
+        assertThat(ews.extendedProperty(id, GUID, "ConsolidatorSourceId", "String")).isNull();
+    }
+
+    @Test
+    void occurrenceIdsFromCalendarViewResolveAndLeadBackToTheMaster() throws Exception {
+        Reply created = post(createItem("<t:Subject>daily</t:Subject><t:Start>2025-01-06T14:00:00Z</t:Start>"
+                + "<t:End>2025-01-06T15:00:00Z</t:End><t:Recurrence><t:DailyRecurrence><t:Interval>2</t:Interval>"
+                + "</t:DailyRecurrence><t:EndDateRecurrence><t:StartDate>2025-01-06</t:StartDate>"
+                + "<t:EndDate>2025-01-12</t:EndDate></t:EndDateRecurrence></t:Recurrence>"
+                + "<t:MeetingTimeZone TimeZoneName=\"Eastern Standard Time\"/>"));
+        String master = created.first("ItemId").getAttribute("Id");
+        Reply view = post(calendarView("2025-01-01T00:00:00Z", "2025-02-01T00:00:00Z", 50));
+        assertThat(view.all("Start").stream().map(Element::getTextContent).toList())
+                .containsExactly("2025-01-06T14:00:00Z", "2025-01-08T14:00:00Z", "2025-01-10T14:00:00Z",
+                        "2025-01-12T14:00:00Z");
+        String occurrenceId = view.all("ItemId").get(1).getAttribute("Id");
+        Reply occurrence = post(getItem(occurrenceId, "Default"));
+        assertThat(occurrence.text("CalendarItemType")).isEqualTo("Occurrence");
+        assertThat(occurrence.text("Value")).isNull();
+        assertThat(occurrence.all("Recurrence")).isEmpty();
+        Reply series = post(HEAD + "<m:GetItem><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape></m:ItemShape>"
+                + "<m:ItemIds><t:RecurringMasterItemId OccurrenceId=\"" + occurrenceId + "\"/></m:ItemIds>"
+                + "</m:GetItem>" + TAIL);
+        assertThat(series.first("ItemId").getAttribute("Id")).isEqualTo(master);
+        Reply outOfRange = post(HEAD + "<m:GetItem><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape></m:ItemShape>"
+                + "<m:ItemIds><t:OccurrenceItemId RecurringMasterId=\"" + master + "\" InstanceIndex=\"5\"/>"
+                + "</m:ItemIds></m:GetItem>" + TAIL);
+        assertThat(outOfRange.text("ResponseCode")).isEqualTo("ErrorCalendarOccurrenceIndexIsOutOfRecurrenceRange");
+    }
 }
