@@ -16,6 +16,7 @@ public final class Bench {
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
         switch (args[0]) {
             case "pipeline" -> PipelineBench.main(rest);
+            case "olk15" -> Olk15Bench.main(rest);
             default -> {
                 System.err.println("unknown benchmark " + args[0]);
                 System.exit(2);
