@@ -40,6 +40,10 @@ public final class AppProcess implements AutoCloseable {
 
     public AppProcess(String name, Path jar, Path log, List<String> jvmArgs, List<String> appArgs,
             Map<String, String> env) {
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException(name + ": executable jar not found at " + jar.toAbsolutePath()
+                    + " - build it first (./mvnw -DskipTests package)");
+        }
         this.name = name;
         this.jar = jar;
         this.log = log;
@@ -49,20 +53,19 @@ public final class AppProcess implements AutoCloseable {
     }
 
     /**
-     * The built jar {@code <repo>/<module>/target/<jarName>}, the repository root being the nearest directory at or
-     * above the working directory that contains {@code module}. Fails clearly when it has not been packaged.
+     * Where a module's executable jar is built: {@code <repo>/<module>/target/<fileName>}, the repository root being
+     * the nearest directory at or above the working directory that holds {@code mvnw} and the module. The jar may not
+     * exist yet; the constructor checks that.
      */
-    public static Path jar(String module, String jarName) {
+    public static Path jar(String module, String fileName) {
         for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            Path candidate = dir.resolve(module).resolve("target").resolve(jarName);
-            if (Files.isDirectory(dir.resolve(module)) && Files.isRegularFile(dir.resolve("pom.xml"))) {
-                if (!Files.isRegularFile(candidate)) {
-                    throw new IllegalStateException(candidate + " does not exist: package " + module + " first");
-                }
+            Path candidate = dir.resolve(module).resolve("target").resolve(fileName);
+            if (Files.isRegularFile(candidate)
+                    || (Files.isRegularFile(dir.resolve("mvnw")) && Files.isDirectory(dir.resolve(module)))) {
                 return candidate;
             }
         }
-        throw new IllegalStateException("no module " + module + " above " + Path.of("").toAbsolutePath());
+        return Path.of(module, "target", fileName);
     }
 
     /** Starts the JVM; output is appended to the log file, so a restarted app keeps one log. */
@@ -196,6 +199,11 @@ public final class AppProcess implements AutoCloseable {
     @Override
     public void close() {
         stop();
+    }
+
+    @Override
+    public synchronized String toString() {
+        return name + (process == null ? "" : "(pid " + process.pid() + ")");
     }
 
     private synchronized Process requireStarted() {

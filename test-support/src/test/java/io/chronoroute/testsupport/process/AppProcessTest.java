@@ -72,7 +72,10 @@ class AppProcessTest {
                     .hasMessageContaining("exited with code 1")
                     .hasMessageContaining("NumberFormatException");
         }
-        assertThatThrownBy(() -> AppProcess.jar("test-support", "no-such.jar"))
-                .hasMessageContaining("package test-support first");
+        Path missing = AppProcess.jar("test-support", "no-such.jar");
+        assertThat(missing).isEqualTo(Path.of("..").toAbsolutePath().normalize()
+                .resolve("test-support/target/no-such.jar"));
+        assertThatThrownBy(() -> new AppProcess("missing", missing, work.resolve("m.log"), List.of(), List.of(),
+                Map.of())).hasMessageContaining("build it first");
     }
 }
