@@ -7,7 +7,8 @@ import java.util.List;
  * Everything one ingest (or admin action) changes, applied by {@link MasterStore#apply(ChangeSet)} atomically:
  * either all of it is durable afterwards or none of it. Consolidated events put here get their change sequence
  * assigned by the store; after a successful apply the elements of {@link #putConsolidated} are replaced by the
- * stored versions (with {@code changeSeq} set). Idempotency keys in {@link #addKeys} are added in the same atomic
+ * stored versions (with {@code changeSeq} set). Observation removals are applied before observation puts (a key in
+ * both ends up put); the agent's digest follows both. Idempotency keys in {@link #addKeys} are added in the same atomic
  * step, so "batch applied" and "batch id remembered" can never disagree after a crash.
  */
 public final class ChangeSet {

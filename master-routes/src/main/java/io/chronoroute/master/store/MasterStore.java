@@ -43,6 +43,7 @@ public interface MasterStore extends AutoCloseable {
     /** Every consolidated event, tombstones included when {@code includeDeleted}. */
     void forEachConsolidated(boolean includeDeleted, Consumer<ConsolidatedEvent> action);
 
+    /** Number of consolidated events that are not tombstones. */
     long consolidatedCount();
 
     /** The highest change sequence assigned so far (0 when none). */
