@@ -52,7 +52,7 @@ final class CalDavClient {
         this.settings = settings;
         this.base = URI.create(settings.url());
         this.gate = gate;
-        this.http = HttpClient.newBuilder().connectTimeout(settings.timeout())
+        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(settings.timeout())
                 .followRedirects(HttpClient.Redirect.NEVER).build();
         if (settings.bearerToken() != null && !settings.bearerToken().isBlank()) {
             authorization = "Bearer " + settings.bearerToken();
