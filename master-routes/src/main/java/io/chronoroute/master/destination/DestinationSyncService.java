@@ -546,12 +546,12 @@ public class DestinationSyncService implements AutoCloseable {
                 if (p != null && Objects.equals(p.contentHash(), c.contentHash()) && !repair.contains(id)) {
                     continue;
                 }
-                upserts.add(new Op(OpKind.UPSERT, id, c, ev, m, sourceOf(ev)));
+                upserts.add(new Op(OpKind.UPSERT, id, c, ev, m, sourceOf(c, ev)));
             } else if (m != null && m.live()) {
                 if (p != null && DELETED_HASH.equals(p.contentHash()) && !repair.contains(id)) {
                     continue;
                 }
-                deletes.add(new Op(OpKind.DELETE, id, c, ev, m, sourceOf(ev)));
+                deletes.add(new Op(OpKind.DELETE, id, c, ev, m, sourceOf(c, ev)));
             } else {
                 run.unchanged++;
                 if (p != null && !live) {
@@ -610,7 +610,7 @@ public class DestinationSyncService implements AutoCloseable {
         Set<String> stillLive = new HashSet<>();
         store.forEachConsolidated(false, c -> {
             if (stillLive.size() < bySource.size() && c.eventJson() != null) {
-                String s = sourceOf(c.eventJson());
+                String s = sourceOf(c, parseOrNull(c.eventJson()));
                 if (s != null && bySource.containsKey(s)) {
                     stillLive.add(s);
                 }
@@ -640,7 +640,7 @@ public class DestinationSyncService implements AutoCloseable {
                     && mc != null && !mc.deleted() && !run.done.contains(seriesIdentity)) {
                 CalendarEvent me = parseOrNull(mc.eventJson());
                 if (me != null) {
-                    upsert(run, new Op(OpKind.UPSERT, seriesIdentity, mc, me, mm, sourceOf(me)));
+                    upsert(run, new Op(OpKind.UPSERT, seriesIdentity, mc, me, mm, sourceOf(mc, me)));
                     mm = run.mapping.get(seriesIdentity).orElse(null);
                 }
             }
@@ -831,20 +831,28 @@ public class DestinationSyncService implements AutoCloseable {
         }
     }
 
-    private static String sourceOf(String eventJson) {
-        return sourceOf(parseOrNull(eventJson));
-    }
-
-    private static String sourceOf(CalendarEvent ev) {
+    /**
+     * "agent/source" of an event: the source from the event's origin, the agent from the origin or, as the wire form
+     * carries no agent, from the consolidated event's last writer / first origin ("agentId/syncKey").
+     */
+    static String sourceOf(ConsolidatedEvent c, CalendarEvent ev) {
         Origin o = ev == null ? null : ev.origin();
-        if (o == null || (o.agentId() == null && o.source() == null)) {
+        if (o == null || o.source() == null) {
             return null;
         }
-        return o.agentId() + "/" + o.source();
+        String agent = o.agentId();
+        if (agent == null && c != null) {
+            String w = c.lastWriter() != null ? c.lastWriter() : c.origins().isEmpty() ? null : c.origins().get(0);
+            if (w != null) {
+                int slash = w.indexOf('/');
+                agent = slash < 0 ? w : w.substring(0, slash);
+            }
+        }
+        return (agent == null ? "?" : agent) + "/" + o.source();
     }
 
     private static String originOf(ConsolidatedEvent c, CalendarEvent ev) {
-        String s = sourceOf(ev);
+        String s = sourceOf(c, ev);
         if (s != null) {
             return s;
         }

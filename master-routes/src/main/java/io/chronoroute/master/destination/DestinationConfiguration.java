@@ -1,0 +1,36 @@
+package io.chronoroute.master.destination;
+
+import io.chronoroute.master.destination.google.GoogleDestinationWriterFactory;
+import io.chronoroute.master.store.MasterStore;
+import org.apache.camel.CamelContext;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+import java.time.Clock;
+import java.util.List;
+
+/** Spring wiring of the destinations: secret box, writer factories (one per type), the sync service. */
+@Configuration
+@EnableConfigurationProperties(DestinationsProperties.class)
+public class DestinationConfiguration {
+
+    @Bean
+    SecretBox destinationSecretBox(DestinationsProperties props) {
+        return SecretBox.create(props.secretKey(), props.dataDir());
+    }
+
+    @Bean
+    GoogleDestinationWriterFactory googleDestinationWriterFactory(CamelContext camel, SecretBox destinationSecretBox) {
+        return new GoogleDestinationWriterFactory(camel, destinationSecretBox);
+    }
+
+    @Bean(destroyMethod = "close")
+    DestinationSyncService destinationSyncService(MasterStore store, DestinationsProperties props,
+                                                  List<DestinationWriterFactory> factories,
+                                                  ObjectProvider<Clock> clock) {
+        return new DestinationSyncService(store, props.destinations(), factories,
+                clock.getIfAvailable(Clock::systemUTC), Sleeper.SYSTEM);
+    }
+}

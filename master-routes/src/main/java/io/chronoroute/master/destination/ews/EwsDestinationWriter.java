@@ -1,0 +1,634 @@
+package io.chronoroute.master.destination.ews;
+
+import io.chronoroute.master.destination.DestinationContext;
+import io.chronoroute.master.destination.DestinationErrorClassifier;
+import io.chronoroute.master.destination.DestinationEvent;
+import io.chronoroute.master.destination.DestinationException;
+import io.chronoroute.master.destination.DestinationWriter;
+import io.chronoroute.master.destination.ErrorKind;
+import io.chronoroute.master.destination.MappingEntry;
+import io.chronoroute.master.destination.RemoteChanges;
+import io.chronoroute.master.destination.RemoteEvent;
+import io.chronoroute.master.destination.WriteResult;
+import io.chronoroute.processors.model.Attendee;
+import io.chronoroute.processors.model.CalendarEvent;
+import io.chronoroute.processors.model.EventTime;
+import io.chronoroute.processors.sync.SyncKey;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.w3c.dom.Element;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Writes the consolidated calendar into an on-premises Exchange calendar over EWS (SOAP directly; no
+ * ews-java-api). Exchange Online blocks EWS since 2026-10-01: use Graph there.
+ *
+ * <h2>Items</h2>
+ * One calendar item per single event / series master, created with {@code CreateItem
+ * SendMeetingInvitations="SendToNone"} in {@code SavedItemFolderId}; never any attendee (people go into the body
+ * with {@code attendees=description}); all updates {@code SendMeetingInvitationsOrCancellations="SendToNone"}, all
+ * deletes {@code SendMeetingCancellations="SendToNone"}. Tags: extended properties in our own property set
+ * ({@code ews.property-set-id}): {@value #KEY}, {@value #HASH}, {@value #OWNER}, {@value #ORIGIN}, for overrides
+ * {@value #RID}, {@value #SERIES}. Times: Start/End as UTC instants + {@code StartTimeZone}/{@code EndTimeZone}
+ * with the Windows zone id of the event's IANA zone ({@code WindowsZones}), so Exchange keeps the wall-clock time of
+ * every occurrence across DST; all-day = midnight to midnight in {@code floating-zone}.
+ *
+ * <h2>Series</h2>
+ * Master = {@code t:Recurrence} from the RRULE (DAILY/WEEKLY/MONTHLY/YEARLY forms EWS can express; others are
+ * parked as {@code unsupportedRecurrence}); EXDATEs = the occurrence deleted (DeletedOccurrences); an override =
+ * the occurrence updated in place (it becomes an exception with its own ItemId and our override tags); a cancelled
+ * override = the occurrence deleted. An occurrence is located through the master's ModifiedOccurrences/
+ * DeletedOccurrences and otherwise a one-second {@code FindItem CalendarView} at its original start.
+ *
+ * <h2>No duplicates</h2>
+ * EWS has no client-chosen ids. Before creating, the writer looks for an item carrying our key:
+ * {@code FindItem} with an {@code IndexedPageItemView} (not CalendarView, where restrictions are not allowed) and a
+ * {@code Restriction IsEqualTo} on the {@value #KEY} extended property, every hit re-checked client side. A crash
+ * between CreateItem and the mapping update therefore ends in an update of the item created before. In addition,
+ * the framework adopts our items reported by {@code SyncFolderItems} since the last cursor.
+ *
+ * <h2>Versions and conflicts</h2>
+ * The version remembered per event is a fingerprint of the item's content fields as the server returns them (not
+ * the ChangeKey: Exchange changes the master's ChangeKey whenever an exception changes). Updates send the current
+ * ChangeKey with {@code ConflictResolution="AutoResolve"}; {@code ErrorIrresolvableConflict} → re-read, retry once.
+ * {@code ErrorServerBusy} carries {@code BackOffMilliseconds}, honoured by the framework's backoff.
+ */
+public final class EwsDestinationWriter implements DestinationWriter {
+
+    public static final String KEY = "ChronorouteKey";
+    public static final String HASH = "ChronorouteHash";
+    public static final String OWNER = "ChronorouteOwner";
+    public static final String ORIGIN = "ChronorouteOrigin";
+    public static final String RID = "ChronorouteRid";
+    public static final String SERIES = "ChronorouteSeries";
+    static final String CANCELLED_PREFIX = "cancelled:";
+    private static final List<String> TAGS = List.of(KEY, HASH, OWNER, ORIGIN, RID, SERIES);
+    private static final Logger LOG = LoggerFactory.getLogger(EwsDestinationWriter.class);
+
+    private final EwsSettings settings;
+    private final EwsClient client;
+    private final EwsErrorClassifier classifier = new EwsErrorClassifier();
+    private final String owner;
+    private final String set;
+    private final ZoneId floatingZone;
+    private final boolean attendeesInDescription;
+    /** Test hook: runs once right before the next UpdateItem (to provoke a stale ChangeKey). */
+    volatile Runnable beforeUpdate;
+
+    public EwsDestinationWriter(DestinationContext ctx, EwsSettings settings) {
+        this.settings = settings;
+        this.client = new EwsClient(settings, ctx.gate());
+        this.owner = ctx.owner();
+        this.set = settings.propertySetId();
+        this.floatingZone = ctx.config().floatingZone();
+        this.attendeesInDescription = "description".equals(ctx.config().attendees());
+    }
+
+    // ------------------------------------------------------------------------------------------------ SPI
+
+    @Override
+    public WriteResult upsert(DestinationEvent de, MappingEntry current) throws Exception {
+        CalendarEvent ev = de.event();
+        if (ev.recurrenceId() != null) {
+            return upsertOverride(de, current);
+        }
+        EwsXml.Item existing = null;
+        if (current != null && current.remoteId() != null) {
+            existing = getItem(current.remoteId());
+        }
+        if (existing == null) {
+            existing = findByKey(de.identity());
+        }
+        String id;
+        boolean created;
+        if (existing != null) {
+            requireOurs(existing, de.identity());
+            if (current == null && de.contentHash().equals(existing.tag(HASH))) {
+                return new WriteResult(existing.id(), existing.fingerprint(), false);
+            }
+            id = update(existing, updates(de, true));
+            created = false;
+        } else {
+            Element msg = EwsClient.check(client.call("<m:CreateItem SendMeetingInvitations=\"SendToNone\">"
+                    + "<m:SavedItemFolderId>" + folderXml() + "</m:SavedItemFolderId><m:Items>"
+                    + createXml(de) + "</m:Items></m:CreateItem>", true).get(0));
+            id = EwsClient.firstLocal(msg, "ItemId").getAttribute("Id");
+            created = true;
+        }
+        for (EventTime x : ev.exdates()) {
+            Instant at = occurrenceInstant(x);
+            String occ = locateOccurrence(id, de.identity(), at, true);
+            if (occ != null) {
+                deleteIds(List.of(occ));
+            }
+        }
+        EwsXml.Item after = getItem(id);
+        if (after == null) {
+            throw new DestinationException(ErrorKind.TRANSIENT, "notVisible", "item written but not readable");
+        }
+        return new WriteResult(id, after.fingerprint(), created);
+    }
+
+    private WriteResult upsertOverride(DestinationEvent de, MappingEntry current) throws Exception {
+        CalendarEvent ev = de.event();
+        String masterId = de.masterRemoteId();
+        String seriesId = seriesIdentity(ev);
+        Instant rid = occurrenceInstant(ev.recurrenceId());
+        String cancelledId = CANCELLED_PREFIX + masterId + "@" + rid;
+        if ("CANCELLED".equalsIgnoreCase(ev.status())) {
+            String occ = locateOccurrence(masterId, seriesId, rid, true);
+            if (occ != null) {
+                deleteIds(List.of(occ));
+            }
+            return new WriteResult(cancelledId, "cancelled", false);
+        }
+        EwsXml.Item target = null;
+        if (current != null && current.remoteId() != null && !current.remoteId().startsWith(CANCELLED_PREFIX)) {
+            target = getItem(current.remoteId());
+        }
+        if (target == null) {
+            String occ = locateOccurrence(masterId, seriesId, rid, false);
+            if (occ == null) {
+                throw new DestinationException(ErrorKind.PERMANENT, "occurrenceMissing",
+                        "no occurrence of the series at " + rid + " (deleted occurrences cannot be restored in EWS)");
+            }
+            target = getItem(occ);
+        }
+        if (target == null) {
+            throw new DestinationException(ErrorKind.TRANSIENT, "notVisible", "occurrence not readable");
+        }
+        if (!owner.equals(target.tag(OWNER))) {
+            throw new DestinationException(ErrorKind.PERMANENT, "foreignItem", "the occurrence is not ours");
+        }
+        if (current == null && de.identity().equals(target.tag(KEY)) && de.contentHash().equals(target.tag(HASH))) {
+            return new WriteResult(target.id(), target.fingerprint(), false);
+        }
+        String id = update(target, updates(de, false));
+        EwsXml.Item after = getItem(id);
+        if (after == null) {
+            throw new DestinationException(ErrorKind.TRANSIENT, "notVisible", "exception written but not readable");
+        }
+        return new WriteResult(id, after.fingerprint(), false);
+    }
+
+    @Override
+    public void delete(DestinationEvent de, MappingEntry current) throws Exception {
+        String remoteId = current.remoteId();
+        if (remoteId == null || remoteId.startsWith(CANCELLED_PREFIX)) {
+            if (remoteId != null) {
+                LOG.info("EWS: a deleted occurrence ({}) cannot be restored; left deleted", remoteId);
+            }
+            return;
+        }
+        EwsXml.Item it = getItem(remoteId);
+        if (it == null) {
+            return;
+        }
+        if (!owner.equals(it.tag(OWNER)) || !de.identity().equals(it.tag(KEY))) {
+            throw new DestinationException(ErrorKind.PERMANENT, "foreignItem",
+                    "item " + remoteId + " does not carry our tag for " + de.identity() + "; left untouched");
+        }
+        if (current.recurrenceId() == null) {
+            deleteIds(List.of(remoteId));
+            return;
+        }
+        CalendarEvent master = de.masterEvent();
+        if (master == null) {
+            return;
+        }
+        // the override went away: the exception gets the series' content back and loses our override tags
+        Instant at = it.originalStart() != null ? it.originalStart() : it.start();
+        Times mt = times(master);
+        Duration length = Duration.between(mt.start, mt.end);
+        StringBuilder u = new StringBuilder();
+        content(master, u);
+        u.append(set("calendar:Start", EwsXml.el("Start", EwsXml.UTC.format(at))));
+        u.append(set("calendar:End", EwsXml.el("End", EwsXml.UTC.format(at.plus(length)))));
+        for (String tag : List.of(KEY, HASH, RID, SERIES)) {
+            u.append("<t:DeleteItemField>").append(EwsXml.extUri(set, tag)).append("</t:DeleteItemField>");
+        }
+        update(it, u.toString());
+    }
+
+    @Override
+    public void listOwn(Consumer<RemoteEvent> sink) throws Exception {
+        for (int offset = 0; ; ) {
+            List<Element> msgs = client.call("<m:FindItem Traversal=\"Shallow\">" + shape()
+                    + "<m:IndexedPageItemView MaxEntriesReturned=\"200\" Offset=\"" + offset + "\" BasePoint=\"Beginning\"/>"
+                    + "<m:ParentFolderIds>" + folderXml() + "</m:ParentFolderIds></m:FindItem>", false);
+            Element msg = EwsClient.check(msgs.get(0));
+            Element root = EwsClient.firstLocal(msg, "RootFolder");
+            List<Element> items = EwsClient.children(EwsClient.child(root, "Items"), "CalendarItem");
+            for (Element ci : items) {
+                emitOurs(EwsXml.item(ci, set), sink);
+            }
+            offset += items.size();
+            if (items.isEmpty() || "true".equals(root.getAttribute("IncludesLastItemInRange"))) {
+                return;
+            }
+        }
+    }
+
+    @Override
+    public RemoteChanges readChanges(String cursor) throws Exception {
+        String state = cursor;
+        List<EwsXml.Item> changed = new ArrayList<>();
+        while (true) {
+            Element msg = EwsClient.check(client.call("<m:SyncFolderItems>" + shape() + "<m:SyncFolderId>"
+                    + folderXml() + "</m:SyncFolderId>" + (state == null ? "" : "<m:SyncState>" + EwsXml.esc(state)
+                    + "</m:SyncState>") + "<m:MaxChangesReturned>512</m:MaxChangesReturned></m:SyncFolderItems>",
+                    false).get(0));
+            state = EwsClient.textOf(EwsClient.firstLocal(msg, "SyncState")).trim();
+            Element changes = EwsClient.firstLocal(msg, "Changes");
+            for (Element ch : EwsClient.children(changes, null)) {
+                Element ci = EwsClient.child(ch, "CalendarItem");
+                if (ci != null && cursor != null) {
+                    changed.add(EwsXml.item(ci, set));
+                }
+                // t:Delete carries only the ItemId: items of ours deleted outside Chronoroute are found again by
+                // the next full reconcile (listOwn), not here
+            }
+            if (!"false".equals(EwsClient.textOf(EwsClient.firstLocal(msg, "IncludesLastItemInRange")).trim())) {
+                break;
+            }
+        }
+        List<RemoteEvent> out = new ArrayList<>();
+        for (EwsXml.Item it : changed) {
+            emitOurs(it, out::add);
+        }
+        return new RemoteChanges(out, state);
+    }
+
+    @Override
+    public DestinationErrorClassifier classifier() {
+        return classifier;
+    }
+
+    // ------------------------------------------------------------------------------------------------ reads
+
+    private void emitOurs(EwsXml.Item it, Consumer<RemoteEvent> sink) throws Exception {
+        if (!owner.equals(it.tag(OWNER)) || it.tag(KEY) == null) {
+            return;
+        }
+        sink.accept(new RemoteEvent(it.id(), it.tag(KEY), it.tag(HASH), it.fingerprint(), false, null, null));
+        if ("RecurringMaster".equals(it.type())) {
+            EwsXml.Item master = it.modified().isEmpty() ? getItem(it.id()) : it;
+            if (master == null || master.modified().isEmpty()) {
+                return;
+            }
+            List<String> ids = master.modified().stream().map(m -> m[0]).toList();
+            for (EwsXml.Item ex : getItems(ids)) {
+                if (owner.equals(ex.tag(OWNER)) && ex.tag(RID) != null && ex.tag(KEY) != null) {
+                    sink.accept(new RemoteEvent(ex.id(), ex.tag(KEY), ex.tag(HASH), ex.fingerprint(), false,
+                            ex.tag(RID), ex.tag(SERIES)));
+                }
+            }
+        }
+    }
+
+    /** Our single/master item with this key: FindItem + Restriction on the key property, re-checked here. */
+    private EwsXml.Item findByKey(String identity) throws Exception {
+        for (int offset = 0; ; ) {
+            Element msg = EwsClient.check(client.call("<m:FindItem Traversal=\"Shallow\">" + shape()
+                    + "<m:IndexedPageItemView MaxEntriesReturned=\"200\" Offset=\"" + offset + "\" BasePoint=\"Beginning\"/>"
+                    + "<m:Restriction><t:IsEqualTo>" + EwsXml.extUri(set, KEY) + "<t:FieldURIOrConstant>"
+                    + "<t:Constant Value=\"" + EwsXml.esc(identity) + "\"/></t:FieldURIOrConstant></t:IsEqualTo>"
+                    + "</m:Restriction><m:ParentFolderIds>" + folderXml() + "</m:ParentFolderIds></m:FindItem>",
+                    false).get(0));
+            Element root = EwsClient.firstLocal(msg, "RootFolder");
+            List<Element> items = EwsClient.children(EwsClient.child(root, "Items"), "CalendarItem");
+            for (Element ci : items) {
+                EwsXml.Item it = EwsXml.item(ci, set);
+                if (identity.equals(it.tag(KEY)) && owner.equals(it.tag(OWNER))) {
+                    return it;
+                }
+            }
+            offset += items.size();
+            if (items.isEmpty() || "true".equals(root.getAttribute("IncludesLastItemInRange"))) {
+                return null;
+            }
+        }
+    }
+
+    private EwsXml.Item getItem(String id) throws Exception {
+        List<EwsXml.Item> l = getItems(List.of(id));
+        return l.isEmpty() ? null : l.get(0);
+    }
+
+    /** GetItem for several ids; missing ones are left out. */
+    private List<EwsXml.Item> getItems(List<String> ids) throws Exception {
+        StringBuilder sb = new StringBuilder("<m:GetItem>").append(shape()).append("<m:ItemIds>");
+        ids.forEach(i -> sb.append(EwsXml.itemId(i, null)));
+        List<EwsXml.Item> out = new ArrayList<>();
+        for (Element msg : client.call(sb.append("</m:ItemIds></m:GetItem>").toString(), false)) {
+            try {
+                EwsClient.check(msg);
+            } catch (EwsException e) {
+                if (e.code().equals("ErrorItemNotFound") || e.code().startsWith("ErrorCalendarOccurrence")) {
+                    continue;
+                }
+                throw e;
+            }
+            Element ci = EwsClient.firstLocal(msg, "CalendarItem");
+            if (ci != null) {
+                out.add(EwsXml.item(ci, set));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The ItemId of the occurrence of series {@code masterId} originally at {@code at}; null when it is deleted
+     * (or, with {@code forDelete}, does not exist).
+     */
+    private String locateOccurrence(String masterId, String seriesId, Instant at, boolean forDelete)
+            throws Exception {
+        EwsXml.Item master = getItem(masterId);
+        if (master == null) {
+            throw new DestinationException(ErrorKind.PERMANENT, "seriesMissing", "series master not found");
+        }
+        if (master.deleted().contains(at)) {
+            return null;
+        }
+        for (String[] m : master.modified()) {
+            if (Instant.parse(m[1]).equals(at)) {
+                return m[0];
+            }
+        }
+        Element msg = EwsClient.check(client.call("<m:FindItem Traversal=\"Shallow\">" + shape()
+                + "<m:CalendarView MaxEntriesReturned=\"50\" StartDate=\"" + EwsXml.UTC.format(at.minusSeconds(1))
+                + "\" EndDate=\"" + EwsXml.UTC.format(at.plusSeconds(1)) + "\"/><m:ParentFolderIds>" + folderXml()
+                + "</m:ParentFolderIds></m:FindItem>", false).get(0));
+        for (Element ci : EwsClient.all(msg)) {
+            if (!"CalendarItem".equals(ci.getLocalName())) {
+                continue;
+            }
+            EwsXml.Item it = EwsXml.item(ci, set);
+            Instant original = it.originalStart() != null ? it.originalStart() : it.start();
+            if (at.equals(original) && seriesId.equals(it.tag(KEY)) && owner.equals(it.tag(OWNER))
+                    && !"Single".equals(it.type())) {
+                return it.id();
+            }
+        }
+        return null;
+    }
+
+    // ------------------------------------------------------------------------------------------------ writes
+
+    /** UpdateItem with the item's current ChangeKey; a stale one is re-read and retried once. Returns the id. */
+    private String update(EwsXml.Item item, String updates) throws Exception {
+        EwsXml.Item cur = item;
+        for (int attempt = 0; ; attempt++) {
+            Runnable hook = beforeUpdate;
+            if (hook != null) {
+                beforeUpdate = null;
+                hook.run();
+            }
+            try {
+                Element msg = EwsClient.check(client.call("<m:UpdateItem ConflictResolution=\"AutoResolve\" "
+                        + "SendMeetingInvitationsOrCancellations=\"SendToNone\"><m:ItemChanges><t:ItemChange>"
+                        + EwsXml.itemId(cur.id(), cur.changeKey()) + "<t:Updates>" + updates
+                        + "</t:Updates></t:ItemChange></m:ItemChanges></m:UpdateItem>", true).get(0));
+                Element id = EwsClient.firstLocal(msg, "ItemId");
+                return id == null ? cur.id() : id.getAttribute("Id");
+            } catch (EwsException e) {
+                if (!"ErrorIrresolvableConflict".equals(e.code()) || attempt > 0) {
+                    throw e;
+                }
+                LOG.debug("EWS: stale ChangeKey for {}, re-reading", cur.id());
+                EwsXml.Item again = getItem(cur.id());
+                if (again == null) {
+                    throw e;
+                }
+                cur = again;
+            }
+        }
+    }
+
+    private void deleteIds(List<String> ids) throws Exception {
+        StringBuilder sb = new StringBuilder("<m:DeleteItem DeleteType=\"MoveToDeletedItems\" "
+                + "SendMeetingCancellations=\"SendToNone\"><m:ItemIds>");
+        ids.forEach(i -> sb.append(EwsXml.itemId(i, null)));
+        for (Element msg : client.call(sb.append("</m:ItemIds></m:DeleteItem>").toString(), true)) {
+            try {
+                EwsClient.check(msg);
+            } catch (EwsException e) {
+                if (!e.code().equals("ErrorItemNotFound") && !e.code().equals("ErrorCalendarOccurrenceIsDeletedFromRecurrence")) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private void requireOurs(EwsXml.Item it, String identity) {
+        if (!owner.equals(it.tag(OWNER)) || !identity.equals(it.tag(KEY))) {
+            throw new DestinationException(ErrorKind.PERMANENT, "foreignItem",
+                    "item " + it.id() + " does not carry our tag for " + identity + "; left untouched");
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ XML
+
+    private String shape() {
+        StringBuilder sb = new StringBuilder("<m:ItemShape><t:BaseShape>AllProperties</t:BaseShape>"
+                + "<t:AdditionalProperties>");
+        TAGS.forEach(t -> sb.append(EwsXml.extUri(set, t)));
+        return sb.append("</t:AdditionalProperties></m:ItemShape>").toString();
+    }
+
+    private String folderXml() {
+        return settings.folderId() == null || settings.folderId().isBlank()
+                ? "<t:DistinguishedFolderId Id=\"calendar\"/>"
+                : "<t:FolderId Id=\"" + EwsXml.esc(settings.folderId()) + "\"/>";
+    }
+
+    private Map<String, String> tags(DestinationEvent de) {
+        Map<String, String> t = new LinkedHashMap<>();
+        t.put(OWNER, owner);
+        t.put(KEY, de.identity());
+        t.put(HASH, de.contentHash());
+        if (de.origin() != null) {
+            t.put(ORIGIN, de.origin());
+        }
+        if (de.event().recurrenceId() != null) {
+            t.put(RID, SyncKey.ridText(de.event().recurrenceId()));
+            t.put(SERIES, seriesIdentity(de.event()));
+        }
+        return t;
+    }
+
+    /** A CalendarItem for CreateItem, children in schema order. */
+    private String createXml(DestinationEvent de) {
+        CalendarEvent e = de.event();
+        Times t = times(e);
+        StringBuilder sb = new StringBuilder("<t:CalendarItem>");
+        if (e.title() != null) {
+            sb.append(EwsXml.el("Subject", e.title()));
+        }
+        sb.append(EwsXml.el("Sensitivity", sensitivity(e)));
+        String body = description(e);
+        if (body != null) {
+            sb.append("<t:Body BodyType=\"Text\">").append(EwsXml.esc(body)).append("</t:Body>");
+        }
+        tags(de).forEach((k, v) -> sb.append(EwsXml.ext(set, k, v)));
+        sb.append(EwsXml.el("Start", EwsXml.UTC.format(t.start))).append(EwsXml.el("End", EwsXml.UTC.format(t.end)));
+        sb.append(EwsXml.el("IsAllDayEvent", String.valueOf(t.allDay)));
+        sb.append(EwsXml.el("LegacyFreeBusyStatus", freeBusy(e)));
+        if (e.location() != null) {
+            sb.append(EwsXml.el("Location", e.location()));
+        }
+        String rec = recurrence(e, t);
+        if (rec != null) {
+            sb.append(rec);
+        }
+        String win = EwsXml.windowsZone(t.zone);
+        sb.append("<t:StartTimeZone Id=\"").append(EwsXml.esc(win)).append("\"/>");
+        sb.append("<t:EndTimeZone Id=\"").append(EwsXml.esc(win)).append("\"/>");
+        return sb.append("</t:CalendarItem>").toString();
+    }
+
+    /** SetItemField/DeleteItemField list for a full update (recurrence only for a master). */
+    private String updates(DestinationEvent de, boolean master) {
+        CalendarEvent e = de.event();
+        Times t = times(e);
+        StringBuilder u = new StringBuilder();
+        content(e, u);
+        String win = EwsXml.windowsZone(t.zone);
+        u.append(set("calendar:StartTimeZone", "<t:StartTimeZone Id=\"" + EwsXml.esc(win) + "\"/>"));
+        u.append(set("calendar:EndTimeZone", "<t:EndTimeZone Id=\"" + EwsXml.esc(win) + "\"/>"));
+        u.append(set("calendar:Start", EwsXml.el("Start", EwsXml.UTC.format(t.start))));
+        u.append(set("calendar:End", EwsXml.el("End", EwsXml.UTC.format(t.end))));
+        if (master) {
+            u.append(set("calendar:IsAllDayEvent", EwsXml.el("IsAllDayEvent", String.valueOf(t.allDay))));
+            String rec = recurrence(e, t);
+            if (rec != null) {
+                u.append(set("calendar:Recurrence", rec));
+            }
+        }
+        Map<String, String> tags = tags(de);
+        for (String tag : TAGS) {
+            String v = tags.get(tag);
+            if (v != null) {
+                u.append("<t:SetItemField>").append(EwsXml.extUri(set, tag)).append("<t:CalendarItem>")
+                        .append(EwsXml.ext(set, tag, v)).append("</t:CalendarItem></t:SetItemField>");
+            }
+        }
+        return u.toString();
+    }
+
+    /** Subject, sensitivity, body, free/busy, location. */
+    private void content(CalendarEvent e, StringBuilder u) {
+        u.append(e.title() == null ? delete("item:Subject") : set("item:Subject", EwsXml.el("Subject", e.title())));
+        u.append(set("item:Sensitivity", EwsXml.el("Sensitivity", sensitivity(e))));
+        String body = description(e);
+        u.append(body == null ? delete("item:Body")
+                : set("item:Body", "<t:Body BodyType=\"Text\">" + EwsXml.esc(body) + "</t:Body>"));
+        u.append(set("calendar:LegacyFreeBusyStatus", EwsXml.el("LegacyFreeBusyStatus", freeBusy(e))));
+        u.append(e.location() == null ? delete("calendar:Location")
+                : set("calendar:Location", EwsXml.el("Location", e.location())));
+    }
+
+    private static String set(String fieldUri, String valueXml) {
+        return "<t:SetItemField><t:FieldURI FieldURI=\"" + fieldUri + "\"/><t:CalendarItem>" + valueXml
+                + "</t:CalendarItem></t:SetItemField>";
+    }
+
+    private static String delete(String fieldUri) {
+        return "<t:DeleteItemField><t:FieldURI FieldURI=\"" + fieldUri + "\"/></t:DeleteItemField>";
+    }
+
+    private String recurrence(CalendarEvent e, Times t) {
+        if (e.recurrenceId() != null || (e.rrules().isEmpty() && e.rdates().isEmpty())) {
+            return null;
+        }
+        if (e.rrules().size() != 1 || !e.rdates().isEmpty()) {
+            throw new DestinationException(ErrorKind.PERMANENT, "unsupportedRecurrence",
+                    "EWS holds exactly one rule per series and no RDATE");
+        }
+        return EwsXml.recurrence(e.rrules().get(0), LocalDateTime.ofInstant(t.start, t.zone), t.zone);
+    }
+
+    private record Times(Instant start, Instant end, boolean allDay, ZoneId zone) {
+    }
+
+    private Times times(CalendarEvent e) {
+        EventTime s = e.start();
+        if (s.isDate()) {
+            LocalDate end = e.end() != null && e.end().isDate() ? e.end().date() : s.date().plusDays(1);
+            return new Times(s.date().atStartOfDay(floatingZone).toInstant(),
+                    end.atStartOfDay(floatingZone).toInstant(), true, floatingZone);
+        }
+        ZoneId zone = s.isFloating() ? floatingZone : s.zoneId();
+        Instant start = s.toInstant(floatingZone);
+        Instant end = e.end() == null ? start : e.end().toInstant(floatingZone);
+        return new Times(start, end.isBefore(start) ? start : end, false, zone);
+    }
+
+    private Instant occurrenceInstant(EventTime t) {
+        return t.isDate() ? t.date().atStartOfDay(floatingZone).toInstant() : t.toInstant(floatingZone);
+    }
+
+    private static String sensitivity(CalendarEvent e) {
+        String c = e.classification() == null ? "" : e.classification().toUpperCase(Locale.ROOT);
+        return switch (c) {
+            case "PRIVATE" -> "Private";
+            case "CONFIDENTIAL" -> "Confidential";
+            default -> "Normal";
+        };
+    }
+
+    private static String freeBusy(CalendarEvent e) {
+        String b = e.busyStatus() == null ? "" : e.busyStatus().toUpperCase(Locale.ROOT);
+        if ("TRANSPARENT".equalsIgnoreCase(e.transparency()) || b.equals("FREE")) {
+            return "Free";
+        }
+        return switch (b) {
+            case "TENTATIVE" -> "Tentative";
+            case "OOF" -> "OOF";
+            default -> "TENTATIVE".equalsIgnoreCase(e.status()) ? "Tentative" : "Busy";
+        };
+    }
+
+    static String seriesIdentity(CalendarEvent e) {
+        return SyncKey.identityOf(CalendarEvent.builder().uid(e.uid()).build());
+    }
+
+    private String description(CalendarEvent e) {
+        if (!attendeesInDescription || (e.attendees().isEmpty() && e.organizer() == null)) {
+            return e.description();
+        }
+        StringBuilder sb = new StringBuilder(e.description() == null ? "" : e.description());
+        if (sb.length() > 0) {
+            sb.append("\n\n");
+        }
+        if (e.organizer() != null) {
+            sb.append("Organizer: ").append(person(e.organizer().name(), e.organizer().email())).append('\n');
+        }
+        if (!e.attendees().isEmpty()) {
+            List<String> names = new ArrayList<>();
+            for (Attendee a : e.attendees()) {
+                names.add(person(a.name(), a.email()));
+            }
+            sb.append("Participants: ").append(String.join(", ", names)).append('\n');
+        }
+        return sb.toString().stripTrailing();
+    }
+
+    private static String person(String name, String email) {
+        if (name == null || name.isBlank()) {
+            return email == null ? "?" : email;
+        }
+        return email == null ? name : name + " <" + email + ">";
+    }
+}

@@ -1,0 +1,38 @@
+package io.chronoroute.master.destination.ews;
+
+import io.chronoroute.master.destination.DestinationContext;
+import io.chronoroute.master.destination.DestinationWriter;
+import io.chronoroute.master.destination.DestinationWriterFactory;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.core.env.Environment;
+import org.springframework.stereotype.Component;
+
+import java.util.function.Function;
+
+/** Creates EWS writers ({@code type: ews}); settings from {@code chronoroute.destinations.<name>.ews.*}. */
+@Component
+public class EwsDestinationWriterFactory implements DestinationWriterFactory {
+
+    public static final String TYPE = "ews";
+
+    private final Function<String, EwsSettings> settings;
+
+    @Autowired
+    public EwsDestinationWriterFactory(Environment env) {
+        this(name -> EwsSettings.bind(env, name));
+    }
+
+    public EwsDestinationWriterFactory(Function<String, EwsSettings> settings) {
+        this.settings = settings;
+    }
+
+    @Override
+    public String type() {
+        return TYPE;
+    }
+
+    @Override
+    public DestinationWriter create(DestinationContext context) {
+        return new EwsDestinationWriter(context, settings.apply(context.name()));
+    }
+}
