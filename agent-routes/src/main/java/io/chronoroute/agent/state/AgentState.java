@@ -480,10 +480,14 @@ public final class AgentState implements AutoCloseable {
             return fileKeys.containsKey(key);
         }
 
-        /** Adds {@code key} and drops older keys of the same file (same prefix), so the map stays one per file. */
+        /** Adds {@code key} (false if present) and drops older keys of the same file (same prefix): one key per file. */
         public boolean addFileKey(String key) {
+            if (fileKeys.containsKey(key)) {
+                return false;
+            }
             removeFileKeysWithPrefix(fileKeyPrefix(key));
-            return put(fileKeys, key, "") == null;
+            put(fileKeys, key, "");
+            return true;
         }
 
         public boolean removeFileKey(String key) {

@@ -2,6 +2,8 @@ package io.chronoroute.agent.state;
 
 import org.apache.camel.spi.IdempotentRepository;
 import org.apache.camel.support.service.ServiceSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The persistent idempotent repository of the file-polling source routes ({@code idempotentRepository=#agentFileRepository}),
@@ -14,6 +16,7 @@ import org.apache.camel.support.service.ServiceSupport;
  */
 public final class StateFileIdempotentRepository extends ServiceSupport implements IdempotentRepository {
 
+    private static final Logger LOG = LoggerFactory.getLogger(StateFileIdempotentRepository.class);
     private final AgentState state;
 
     public StateFileIdempotentRepository(AgentState state) {
@@ -22,12 +25,15 @@ public final class StateFileIdempotentRepository extends ServiceSupport implemen
 
     @Override
     public boolean add(String key) {
+        LOG.debug("File done: {}", key);
         return state.write(tx -> tx.addFileKey(key));
     }
 
     @Override
     public boolean contains(String key) {
-        return state.read(tx -> tx.containsFileKey(key));
+        boolean known = state.read(tx -> tx.containsFileKey(key));
+        LOG.trace("File {}: {}", known ? "unchanged" : "new or changed", key);
+        return known;
     }
 
     @Override
