@@ -56,6 +56,15 @@ public final class SyncHarness implements AutoCloseable {
         store = new EmbeddedMasterStore(dir.resolve("store-" + System.nanoTime()));
     }
 
+    /** {@link #wipeStore()} without checked exceptions. */
+    public void wipeStoreQuietly() {
+        try {
+            wipeStore();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     public DestinationSyncService service(DestinationWriterFactory factory, DestinationConfig config) {
         return new DestinationSyncService(store, Map.of(NAME, config), List.of(factory), clock, sleeper, () -> 0.5);
     }
