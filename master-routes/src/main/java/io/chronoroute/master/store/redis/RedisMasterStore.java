@@ -143,7 +143,14 @@ public final class RedisMasterStore implements MasterStore {
             Map<String, String> aof = r.configGet("appendonly");
             if (!"yes".equalsIgnoreCase(aof.get("appendonly"))) {
                 LOG.warn("Redis at {}:{} runs without append-only persistence: applied changes can be lost when "
-                        + "Redis stops; set 'appendonly yes'", uri.getHost(), uri.getPort());
+                        + "Redis stops; set 'appendonly yes' (and 'appendfsync always' to lose nothing)",
+                        uri.getHost(), uri.getPort());
+                return;
+            }
+            String fsync = r.configGet("appendfsync").get("appendfsync");
+            if (!"always".equalsIgnoreCase(fsync)) {
+                LOG.info("Redis at {}:{} uses appendfsync {}: a crash of Redis itself (not of this process) can lose "
+                        + "the last second of applied changes", uri.getHost(), uri.getPort(), fsync);
             }
         } catch (RedisException e) {
             LOG.info("cannot read the persistence settings of Redis at {}:{} (CONFIG not allowed): {}", uri.getHost(),
