@@ -33,17 +33,17 @@ import java.util.UUID;
  * inventory → resend, pending updates and their confirmations. Modes simulate an outage (503) and a lost answer
  * (the batch is applied, the answer is a 503).
  */
-final class FakeMaster implements AutoCloseable {
+public final class FakeMaster implements AutoCloseable {
 
-    enum Mode { UP, DOWN, LOSE_NEXT_ANSWER }
+    public enum Mode { UP, DOWN, LOSE_NEXT_ANSWER }
 
-    record Heartbeat(String agentId, String body, JsonNode json, int status, boolean replay) {
-        String batchId() {
+    public record Heartbeat(String agentId, String body, JsonNode json, int status, boolean replay) {
+        public String batchId() {
             return json.hasNonNull("batch_id") ? json.get("batch_id").asText() : null;
         }
     }
 
-    record Stored(String hash, JsonNode event) {
+    public record Stored(String hash, JsonNode event) {
     }
 
     private static final ObjectMapper JSON = WireJson.mapper();
@@ -60,18 +60,18 @@ final class FakeMaster implements AutoCloseable {
     private final Map<String, JsonNode> pending = new LinkedHashMap<>();
     private final List<Map.Entry<String, String>> processed = new ArrayList<>();
 
-    FakeMaster(String enrollmentSecret) throws IOException {
+    public FakeMaster(String enrollmentSecret) throws IOException {
         this.enrollmentSecret = enrollmentSecret;
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/", this::handle);
         server.start();
     }
 
-    URI url() {
+    public URI url() {
         return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
     }
 
-    void mode(Mode m) {
+    public void mode(Mode m) {
         mode = m;
     }
 
@@ -82,35 +82,35 @@ final class FakeMaster implements AutoCloseable {
 
     // ---------------------------------------------------------------- observations
 
-    synchronized List<Heartbeat> heartbeats() {
+    public synchronized List<Heartbeat> heartbeats() {
         return List.copyOf(heartbeats);
     }
 
-    synchronized List<JsonNode> registrations() {
+    public synchronized List<JsonNode> registrations() {
         return List.copyOf(registrations);
     }
 
-    synchronized Map<String, Stored> events() {
+    public synchronized Map<String, Stored> events() {
         return Map.copyOf(events);
     }
 
-    synchronized List<String> titles() {
+    public synchronized List<String> titles() {
         return events.values().stream().map(s -> s.event().path("title").asText()).sorted().toList();
     }
 
-    synchronized int applyCount(String batchId) {
+    public synchronized int applyCount(String batchId) {
         return batchApplyCount.getOrDefault(batchId, 0);
     }
 
-    synchronized List<Map.Entry<String, String>> processed() {
+    public synchronized List<Map.Entry<String, String>> processed() {
         return List.copyOf(processed);
     }
 
-    synchronized boolean isPending(String id) {
+    public synchronized boolean isPending(String id) {
         return pending.containsKey(id);
     }
 
-    synchronized void queueUpdate(String id, String type, JsonNode data) {
+    public synchronized void queueUpdate(String id, String type, JsonNode data) {
         ObjectNode u = JSON.createObjectNode();
         u.put("id", id);
         u.put("type", type);
@@ -120,7 +120,7 @@ final class FakeMaster implements AutoCloseable {
         pending.put(id, u);
     }
 
-    synchronized String digest(String agentId) {
+    public synchronized String digest(String agentId) {
         SetDigest d = SetDigest.empty();
         events.forEach((k, v) -> d.add(k, v.hash()));
         return d.toString();
@@ -220,8 +220,15 @@ final class FakeMaster implements AutoCloseable {
         return credentials.get(agentId).equals(bearer(ex)) ? null : 401;
     }
 
-    /** Forgets an agent (as a master that lost its data): the next heartbeat gets 404. */
-    synchronized void forget(String agentId) {
+    /** Loses everything it knew about the agents (a master restored from an empty store). */
+    public synchronized void wipe() {
+        credentials.clear();
+        events.clear();
+        appliedBatches.clear();
+    }
+
+    /** Forgets an agent's registration: the next heartbeat gets 404. */
+    public synchronized void forget(String agentId) {
         credentials.remove(agentId);
     }
 
