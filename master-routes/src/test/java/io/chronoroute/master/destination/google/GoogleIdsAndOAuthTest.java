@@ -29,7 +29,7 @@ class GoogleIdsAndOAuthTest {
         assertThat(GoogleIds.identityOf(id)).isEqualTo(identity);
         assertThat(GoogleIds.eventId(identity)).isEqualTo(id);
         assertThat(GoogleIds.identityOf("foreign_event_id")).isNull();
-        assertThat(GoogleIds.base32hex(new byte[] {'f', 'o', 'o', 'b', 'a', 'r'})).isEqualTo("cpnmuoj1e8") // RFC 4648 §10 test vector;
+        assertThat(GoogleIds.base32hex(new byte[] {'f', 'o', 'o', 'b', 'a', 'r'})).isEqualTo("cpnmuoj1e8"); // RFC 4648 §10 test vector
         assertThat(GoogleIds.instanceId("abcde", EventTime.ofInstant(Instant.parse("2025-10-26T08:00:00Z"),
                 "Europe/Berlin"), null)).isEqualTo("abcde_20251026T080000Z");
         assertThat(GoogleIds.instanceId("abcde", EventTime.ofDate(LocalDate.of(2025, 10, 26)), null))
