@@ -64,6 +64,13 @@ import org.slf4j.LoggerFactory;
  * <li>{@code activity}: seq → Activity JSON, at most {@value #ACTIVITY_LIMIT} entries</li>
  * <li>{@code settings}: key → value; {@code meta}: counters</li>
  * </ul>
+ * <h2>File size</h2>
+ * MVStore appends; space of chunks without live pages is reused after its retention time (45 s), so the file holds
+ * the live data plus roughly the last 45 s of writes (measured: 3,000 commits rewriting 2,000 observations of 0.5 KB
+ * stay near 3 MB once chunks become reusable). Every {@value #COMPACT_EVERY_COMMITS} commits, chunks are rewritten
+ * when the fill rate is below {@value #COMPACT_TARGET_FILL_RATE}%.
+ *
+ * <h2>Reading</h2>
  * Iteration ({@code forEach*}) reads batches of {@value #BATCH} entries under the read lock and calls the action
  * outside it, so memory stays bounded and an action may itself use the store.
  */
