@@ -70,6 +70,12 @@ class AgentEndToEndTest {
             DATA = ROOT.resolve("data");
             Files.writeString(SOURCES.resolve("readonly.camel.yaml"), source("readonly", READONLY, false));
             Files.writeString(SOURCES.resolve("writable.camel.yaml"), source("writable", WRITABLE, true));
+            // the shipped examples must load as they are (one YAML file per source)
+            Path examples = Path.of("..", "src-routes-yaml", "examples", "agent");
+            Files.copy(examples.resolve("demo-ics.camel.yaml"), SOURCES.resolve("demo-ics.camel.yaml"));
+            Files.copy(examples.resolve("team-calendar-writable.camel.yaml"), SOURCES.resolve("team-calendar-writable.camel.yaml"));
+            Files.createDirectories(ROOT.resolve("demo"));
+            Files.createDirectories(ROOT.resolve("team"));
             MASTER = new FakeMaster(SECRET);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -99,6 +105,8 @@ class AgentEndToEndTest {
     static void properties(DynamicPropertyRegistry r) {
         r.add("chronoroute.data-dir", DATA::toString);
         r.add("chronoroute.sources-dir", SOURCES::toString);
+        r.add("chronoroute.demo-dir", () -> ROOT.resolve("demo").toString());
+        r.add("chronoroute.team-calendar-dir", () -> ROOT.resolve("team").toString());
         r.add("chronoroute.agent.id", () -> AGENT);
         r.add("chronoroute.agent.master-url", () -> MASTER.url().toString());
         r.add("chronoroute.agent.enrollment-secret", () -> SECRET);
@@ -154,6 +162,9 @@ class AgentEndToEndTest {
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(DATA.resolve("credential")))).isEqualTo("rw-------");
         assertThat(camel.getRoute("agent-poll-ics-readonly")).isNotNull();
         assertThat(camel.getRoute("agent-send-heartbeat")).isNotNull();
+        assertThat(camel.getRoute("agent-poll-ics-demo")).isNotNull();
+        assertThat(camel.getRoute("agent-poll-ics-team-calendar")).isNotNull();
+        assertThat(camel.getRoute("agent-poll-ics-team-calendar").getEndpoint().getEndpointUri()).contains(ROOT.resolve("team").toString());
     }
 
     @Test
