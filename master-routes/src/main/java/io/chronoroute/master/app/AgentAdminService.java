@@ -1,5 +1,6 @@
 package io.chronoroute.master.app;
 
+import io.chronoroute.master.ingest.BatchIdempotentRepository;
 import io.chronoroute.master.ingest.ConsolidationAggregator;
 import io.chronoroute.master.ingest.HeartbeatReader;
 import io.chronoroute.master.ingest.HeartbeatRequest;
@@ -42,16 +43,19 @@ public class AgentAdminService {
     private final UpdateQueueService updates;
     private final HeartbeatReader reader;
     private final RequestJson json;
+    private final BatchIdempotentRepository batches;
     private final Clock clock;
 
     public AgentAdminService(MasterStore store, HeartbeatService heartbeats, ConsolidationAggregator aggregator,
-                             UpdateQueueService updates, HeartbeatReader reader, RequestJson json, Clock clock) {
+                             UpdateQueueService updates, HeartbeatReader reader, RequestJson json,
+                             BatchIdempotentRepository batches, Clock clock) {
         this.store = store;
         this.heartbeats = heartbeats;
         this.aggregator = aggregator;
         this.updates = updates;
         this.reader = reader;
         this.json = json;
+        this.batches = batches;
         this.clock = clock;
     }
 
@@ -111,6 +115,7 @@ public class AgentAdminService {
         AgentRecord a = agent(agentId);
         Map<String, Object> result = removeObservations(a, "agent-deleted");
         store.deleteAgent(agentId);
+        batches.clearAgent(agentId);
         ChangeSet cs = new ChangeSet();
         cs.activities.add(new Activity(clock.instant(), agentId, "agent-deleted", "agent removed by admin"));
         store.apply(cs);

@@ -26,7 +26,7 @@ import java.time.ZoneId;
  */
 @ConfigurationProperties("chronoroute")
 public record ChronorouteProperties(
-        @DefaultValue("./data") Path dataDir,
+        @DefaultValue("./chronoroute-data/master") Path dataDir,
         String adminToken,
         String feedToken,
         String enrollmentSecret,

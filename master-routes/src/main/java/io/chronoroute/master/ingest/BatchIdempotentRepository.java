@@ -1,15 +1,18 @@
 package io.chronoroute.master.ingest;
 
 import io.chronoroute.master.store.MasterStore;
+import io.chronoroute.master.store.StoreIdempotentRepository;
 import org.apache.camel.spi.IdempotentRepository;
 import org.apache.camel.support.service.ServiceSupport;
 import org.springframework.stereotype.Component;
 
 /**
- * The idempotent repository of heartbeat batch ids: one store namespace per agent ({@code batch:<agent>}), so
- * one agent's batch ids can never collide with (or reveal) another's. Message ids are "agent\nbatch" (see
- * {@link #keyOf}). The ingest commit also adds the key inside the same atomic {@code ChangeSet} as the data, so
- * "applied" and "remembered" cannot disagree after a crash; the EIP's own add on completion is then a no-op.
+ * The idempotent repository of heartbeat batch ids for the idempotent consumer EIP. The EIP takes one repository;
+ * batch ids live in one store namespace per agent ({@code batch:<agent>}, a {@link StoreIdempotentRepository}
+ * each), so one agent's batch ids can never collide with another's. Message ids are "agent\nbatch"
+ * ({@link #keyOf}); the agent part selects the namespace. The ingest commit also adds the key inside the same atomic
+ * {@code ChangeSet} as the data, so "applied" and "remembered" cannot disagree after a crash; the EIP's own add on
+ * completion is then a no-op.
  */
 @Component
 public class BatchIdempotentRepository extends ServiceSupport implements IdempotentRepository {
@@ -29,39 +32,53 @@ public class BatchIdempotentRepository extends ServiceSupport implements Idempot
         return req.agentId() + "\n" + req.batchId();
     }
 
-    private static String[] split(String key) {
+    /** {@link #keyOf} as an instance method, for the route's message id expression. */
+    public String messageId(HeartbeatRequest req) {
+        return keyOf(req);
+    }
+
+    private StoreIdempotentRepository repositoryOf(String key) {
         int i = key.indexOf('\n');
-        if (i < 0) {
+        if (i <= 0) {
             throw new IllegalArgumentException("batch key without agent");
         }
-        return new String[] {namespace(key.substring(0, i)), key.substring(i + 1)};
+        return new StoreIdempotentRepository(store, namespace(key.substring(0, i)));
+    }
+
+    private static String batchOf(String key) {
+        return key.substring(key.indexOf('\n') + 1);
     }
 
     @Override
     public boolean add(String key) {
-        String[] k = split(key);
-        return store.addKey(k[0], k[1]);
+        return repositoryOf(key).add(batchOf(key));
     }
 
     @Override
     public boolean contains(String key) {
-        String[] k = split(key);
-        return store.containsKey(k[0], k[1]);
+        return repositoryOf(key).contains(batchOf(key));
     }
 
     @Override
     public boolean remove(String key) {
-        String[] k = split(key);
-        return store.removeKey(k[0], k[1]);
+        return repositoryOf(key).remove(batchOf(key));
     }
 
     @Override
     public boolean confirm(String key) {
-        return true;
+        return repositoryOf(key).confirm(batchOf(key));
     }
 
+    /** Forgets the batch ids of one agent (when the agent is deleted). */
+    public void clearAgent(String agentId) {
+        new StoreIdempotentRepository(store, namespace(agentId)).clear();
+    }
+
+    /** Forgets the batch ids of every registered agent. */
     @Override
     public void clear() {
-        throw new UnsupportedOperationException("batch ids are cleared per agent, with the agent");
+        for (var a : store.listAgents()) {
+            clearAgent(a.id());
+        }
     }
 }

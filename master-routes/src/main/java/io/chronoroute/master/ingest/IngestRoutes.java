@@ -49,7 +49,7 @@ public class IngestRoutes extends RouteBuilder {
                 .marshal().json(JsonLibrary.Jackson);
 
         from("direct:master-dedupe-batch").routeId("master-dedupe-batch")
-                .idempotentConsumer(method(BatchIdempotentRepository.class, "keyOf"))
+                .idempotentConsumer(method(batches, "messageId"))
                     .idempotentRepository(batches)
                     .eager(false)
                     .removeOnFailure(true)

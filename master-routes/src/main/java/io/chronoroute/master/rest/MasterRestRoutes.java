@@ -125,7 +125,7 @@ public class MasterRestRoutes extends RouteBuilder {
                 .get("/stats").routeId("master-rest-stats").produces(JSON).to("direct:master-read-stats")
 
                 .get("/health").routeId("master-rest-sync-health").description("Health (open)").produces(JSON)
-                .to("direct:master-check-health")
+                .to("direct:master-check-sync-health")
 
                 .post("/import/{source_id}").routeId("master-rest-import-events").bindingMode(RestBindingMode.off)
                 .description("Import a JSON array of events as source source_id of the synthetic agent 'import'")

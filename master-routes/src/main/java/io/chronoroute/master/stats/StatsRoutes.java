@@ -18,7 +18,11 @@ public class StatsRoutes extends RouteBuilder {
 
     @Override
     public void configure() {
+        // REST routes inline their direct route, so each verb needs its own one
         from("direct:master-check-health").routeId("master-check-health")
+                .bean(stats, "health");
+
+        from("direct:master-check-sync-health").routeId("master-check-sync-health")
                 .bean(stats, "health");
 
         from("direct:master-read-stats").routeId("master-read-stats")
