@@ -350,11 +350,10 @@ public class OutlookMacSource {
             }
             accept(rel, st);
             ChangeBatch.Fingerprint fp = new ChangeBatch.Fingerprint(st.size(), st.mtimeMillis(), sha256(bytes));
-            if (mayBeTouched) {
+            OlkFileInfo info = records.get(rel);
+            if (mayBeTouched && info != null && info.state() == OlkFileInfo.State.OK) {
                 FileEntry previous = state.read(tx -> tx.file(s.source(), rel));
-                OlkFileInfo info = records.get(rel);
-                if (previous != null && previous.sha256().equals(fp.sha256()) && info != null
-                        && info.state() == OlkFileInfo.State.OK) {
+                if (previous != null && previous.sha256().equals(fp.sha256())) {
                     parsedBatches.add(ChangeBatch.touched(s.source(), rel, fp));
                     return null;
                 }

@@ -1,8 +1,8 @@
 package io.chronoroute.agent.source.olk;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.chronoroute.agent.ChronorouteAgentApplication;
 import io.chronoroute.agent.FakeMaster;
+import io.chronoroute.agent.source.SourceRegistry;
 import io.chronoroute.agent.state.AgentState;
 import io.chronoroute.agent.status.AgentHealthIndicator;
 import io.chronoroute.olk15.Olk15Parser;
@@ -43,7 +43,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -94,6 +93,9 @@ class OutlookMacRouteTest {
             }
             OlkAgentTestSupport.cliRoute(PROFILE.resolve("Data"), SOURCES.resolve("outlook-mac.camel.yaml"), SOURCE,
                     accounts, OlkAgentTestSupport.param("pollDelay", "200") + OlkAgentTestSupport.param("settleTime", "300"));
+            // the shipped example must load as it is (its default Events path does not exist here: it stays idle)
+            Files.copy(Path.of("..", "src-routes-yaml", "examples", "agent", "outlook-mac.camel.yaml"),
+                    SOURCES.resolve("example-outlook-mac.camel.yaml"));
             BEFORE = OlkAgentTestSupport.snapshot(PROFILE);
             MASTER = new FakeMaster(SECRET);
         } catch (IOException e) {
@@ -128,6 +130,8 @@ class OutlookMacRouteTest {
     AgentHealthIndicator agentHealth;
     @Autowired
     OutlookMacHealthIndicator outlookHealth;
+    @Autowired
+    SourceRegistry registry;
 
     long outboxSize() {
         return state.<Long>read(AgentState.Tx::outboxSize);
@@ -166,6 +170,10 @@ class OutlookMacRouteTest {
         assertThat(shape[0]).isPositive();
         assertThat(shape[1]).isPositive();
         assertThat(camel.getRoute(ROUTE)).isNotNull();
+        assertThat(camel.getRoute("agent-poll-olk-outlook-mac")).isNotNull();
+        assertThat(registry.find("outlook-mac").orElseThrow().folder()).isEqualTo(Path.of(System.getProperty("user.home"),
+                "Library/Group Containers/UBF8T346G9.Office/Outlook/Outlook 15 Profiles/Main Profile/Data/Events"));
+        assertThat(registry.find(SOURCE).orElseThrow().allowEventUpdates()).isFalse();
         assertThat(MASTER.events().values()).allSatisfy(s -> {
             assertThat(s.event().path("provider").asText()).isEqualTo("outlook-mac");
             assertThat(s.event().path("calendar_name").asText()).startsWith("Calendar");
@@ -310,11 +318,5 @@ class OutlookMacRouteTest {
             ps.setString(9, s.icalUid);
             ps.executeUpdate();
         }
-    }
-
-    static Set<String> uids(List<JsonNode> events) {
-        Set<String> out = new TreeSet<>();
-        events.forEach(e -> out.add(e.path("uid").asText()));
-        return out;
     }
 }
