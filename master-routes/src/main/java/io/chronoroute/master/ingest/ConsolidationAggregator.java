@@ -23,7 +23,8 @@ import java.util.UUID;
  * stays), and turns removals into origin removals, the last one into a tombstone.
  * <p>
  * A plain object: the Camel part is {@link #aggregate} (state from the exchange property
- * {@link #STATE}, item from the body); the logic is {@link #fold}, unit-tested without Camel.
+ * {@link #STATE}; the body is one item or a chunk of items, folded in order); the logic is {@link #fold},
+ * unit-tested without Camel.
  */
 public final class ConsolidationAggregator implements AggregationStrategy {
 
@@ -45,11 +46,17 @@ public final class ConsolidationAggregator implements AggregationStrategy {
             return newExchange;
         }
         ConsolidationState state = newExchange.getProperty(STATE, ConsolidationState.class);
-        Incoming item = newExchange.getIn().getBody(Incoming.class);
-        if (state == null || item == null) {
+        Object body = newExchange.getIn().getBody();
+        if (state == null || body == null) {
             throw new IllegalStateException("split item without ingest state or body");
         }
-        fold(state, item);
+        if (body instanceof List<?> chunk) {
+            for (Object item : chunk) {
+                fold(state, (Incoming) item);
+            }
+        } else {
+            fold(state, (Incoming) body);
+        }
         return oldExchange == null ? newExchange : oldExchange;
     }
 

@@ -6,6 +6,7 @@ import io.chronoroute.master.store.Observation;
 import io.chronoroute.processors.conflict.ConflictStrategy;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -62,9 +63,21 @@ public final class ConsolidationState {
         this.request = request;
     }
 
-    /** The items to split over (Camel's split expression reads this getter). */
+    /** Items per split chunk: the split costs one exchange per chunk, not per event. */
+    public static final int CHUNK = 500;
+
+    /** All items, in order. */
     public List<Incoming> getItems() {
         return items;
+    }
+
+    /** The items in chunks of {@link #CHUNK}, in order (Camel's split expression reads this getter). */
+    public List<List<Incoming>> getChunks() {
+        List<List<Incoming>> chunks = new ArrayList<>((items.size() + CHUNK - 1) / CHUNK);
+        for (int i = 0; i < items.size(); i += CHUNK) {
+            chunks.add(items.subList(i, Math.min(items.size(), i + CHUNK)));
+        }
+        return chunks;
     }
 
     public Object request() {

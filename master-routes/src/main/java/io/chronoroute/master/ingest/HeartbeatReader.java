@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
+import java.util.stream.IntStream;
 
 /**
  * Reads a heartbeat body into a {@link HeartbeatRequest}: size limit on the raw bytes first (413), then the event
@@ -38,6 +39,7 @@ public class HeartbeatReader {
 
     private static final Pattern DIGEST = Pattern.compile("\\d{1,12}:[0-9a-fA-F]{64}");
     private static final int MAX_BATCH_ID = 256;
+    private static final int PARALLEL_THRESHOLD = 256;
 
     private final RequestJson json;
     private final ChronorouteProperties props;
@@ -137,9 +139,26 @@ public class HeartbeatReader {
         return List.copyOf(upserts.values());
     }
 
+    /**
+     * Parses, validates, normalizes and hashes every event. Events are independent, so large batches use all
+     * cores; the error reported is always the one of the lowest index, as a sequential read would report it.
+     */
     private void readEvents(JsonNode arr, String name, String agentId, ZoneId zone, Map<String, Incoming.Upsert> out) {
-        for (int i = 0; i < arr.size(); i++) {
-            Incoming.Upsert u = upsert(arr.get(i), name + "[" + i + "]", agentId, zone);
+        int n = arr.size();
+        Object[] results = new Object[n];
+        IntStream range = IntStream.range(0, n);
+        (n >= PARALLEL_THRESHOLD ? range.parallel() : range).forEach(i -> {
+            try {
+                results[i] = upsert(arr.get(i), name + "[" + i + "]", agentId, zone);
+            } catch (RuntimeException e) {
+                results[i] = e;
+            }
+        });
+        for (Object r : results) {
+            if (r instanceof RuntimeException e) {
+                throw e;
+            }
+            Incoming.Upsert u = (Incoming.Upsert) r;
             out.remove(u.syncKey());
             out.put(u.syncKey(), u);
         }

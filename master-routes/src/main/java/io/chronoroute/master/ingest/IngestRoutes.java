@@ -66,8 +66,9 @@ public class IngestRoutes extends RouteBuilder {
         from("direct:master-apply-heartbeat").routeId("master-apply-heartbeat")
                 .bean(heartbeats, "prepare").id("master-prepare-ingest")
                 .setProperty(ConsolidationAggregator.STATE, body())
-                .split(simple("${body.items}"), aggregator).streaming().stopOnException().id("master-consolidate")
-                    .setHeader(IngestHeaders.ITEM_INDEX, exchangeProperty(Exchange.SPLIT_INDEX))
+                // chunks of items: one exchange per chunk keeps Camel's per-exchange cost off the per-event path
+                .split(simple("${body.chunks}"), aggregator).stopOnException().id("master-consolidate")
+                    .setHeader(IngestHeaders.CHUNK_INDEX, exchangeProperty(Exchange.SPLIT_INDEX))
                 .end()
                 .setBody(exchangeProperty(ConsolidationAggregator.STATE))
                 .removeProperty(ConsolidationAggregator.STATE)

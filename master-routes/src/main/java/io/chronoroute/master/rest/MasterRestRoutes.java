@@ -7,7 +7,8 @@ import org.springframework.stereotype.Component;
 
 /**
  * The whole HTTP API (REST DSL on platform-http, port 8008), one verb per seed/protocol-2 endpoint, each sent to
- * {@code direct:master-...}. JSON binding marshals the answers. Verbs with a request body use
+ * its own {@code direct:master-...} (REST routes inline their direct route, so no two verbs share one). Agent-facing
+ * verbs declare no {@code consumes}: seed agents post without a body or Content-Type. JSON binding marshals the answers. Verbs with a request body use
  * {@code bindingMode(off)} and parse in their bean: the body size limit is enforced on the raw bytes before any
  * parsing and a 400 can name the offending field; their routes marshal the answer themselves. The OpenAPI
  * document of all of it is served at {@code /api-doc}.
@@ -33,7 +34,7 @@ public class MasterRestRoutes extends RouteBuilder {
         rest("/sync/agents").description("Agent protocol (agent credential; legacy agents without)")
                 .post("/register").routeId("master-rest-register-agent").bindingMode(RestBindingMode.off)
                 .description("Register an agent (201 with a credential shown once; enrollment secret required)")
-                .consumes(JSON).produces(JSON)
+                .produces(JSON)
                 .param().name("X-Chronoroute-Enrollment").type(RestParamType.header).required(false).endParam()
                 .responseMessage().code(201).message("registered").endResponseMessage()
                 .responseMessage().code(401).message("no/invalid enrollment secret").endResponseMessage()
@@ -42,7 +43,7 @@ public class MasterRestRoutes extends RouteBuilder {
 
                 .post("/{agent_id}/heartbeat").routeId("master-rest-heartbeat").bindingMode(RestBindingMode.off)
                 .description("Heartbeat: status, full set (events) or delta (changed/deleted); answers pending updates")
-                .consumes(JSON).produces(JSON)
+                .produces(JSON)
                 .param().name("agent_id").type(RestParamType.path).required(true).endParam()
                 .responseMessage().code(200).message("applied (or replay acknowledged)").endResponseMessage()
                 .responseMessage().code(400).message("bad input, field named").endResponseMessage()
@@ -60,7 +61,7 @@ public class MasterRestRoutes extends RouteBuilder {
                 .post("/{agent_id}/updates/{update_id}/processed").routeId("master-rest-update-processed")
                 .bindingMode(RestBindingMode.off)
                 .description("Acknowledge an update; optional body {success, permanent, error}")
-                .consumes(JSON).produces(JSON)
+                .produces(JSON)
                 .param().name("agent_id").type(RestParamType.path).required(true).endParam()
                 .param().name("update_id").type(RestParamType.path).required(true).endParam()
                 .to("direct:master-ack-update")

@@ -221,4 +221,19 @@ class ConsolidationAggregatorTest {
         assertThat(s.upserted()).isEqualTo(1);
         assertThat(s.changeSet().putConsolidated).hasSize(1);
     }
+
+    @Test
+    void camelAggregateFoldsAChunkInOrder() {
+        Incoming.Upsert a = upsert("a", event("m1", "Standup", "outlook", T0));
+        Incoming.Upsert b = upsert("a", event("m1", "Standup", "caldav", T0));
+        ConsolidationState s = state("a", ConflictStrategy.LATEST_WINS, List.of(a, b));
+        assertThat(s.getChunks()).hasSize(1);
+        Exchange ex = new DefaultExchange(new DefaultCamelContext());
+        ex.setProperty(ConsolidationAggregator.STATE, s);
+        ex.getIn().setBody(s.getChunks().get(0));
+        aggregator.aggregate(null, ex);
+        assertThat(s.upserted()).isEqualTo(2);
+        assertThat(s.changeSet().putConsolidated).hasSize(1);
+        assertThat(s.changeSet().putConsolidated.get(0).origins()).hasSize(2);
+    }
 }
