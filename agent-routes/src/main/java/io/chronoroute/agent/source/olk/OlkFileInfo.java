@@ -1,5 +1,7 @@
 package io.chronoroute.agent.source.olk;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
+
 import java.util.List;
 
 /**
@@ -25,6 +27,7 @@ public record OlkFileInfo(Integer recordId, Integer masterRecordId, String uid, 
     }
 
     /** A master (or single event) whose exceptions can be resolved against it. */
+    @JsonIgnore
     public boolean isUsableMaster() {
         return masterRecordId == null && state == State.OK && uid != null;
     }

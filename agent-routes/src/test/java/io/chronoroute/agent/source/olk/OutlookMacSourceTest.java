@@ -324,4 +324,25 @@ class OutlookMacSourceTest {
         assertThat(o.path("recurrence_id").path("date").asText()).isEqualTo("2025-09-08");
         assertThat(o.path("start").path("date").asText()).isEqualTo("2025-09-09");
     }
+
+    @Test
+    void aRestartedSourceParsesNothingAgainAndStillResolvesAPendingException() throws IOException {
+        add(0, single(1, "A"));
+        add(0, exception(11, 10, null));
+        cycle();
+        assertThat(upserts(drainOutbox())).hasSize(1);
+
+        AgentProperties props = new AgentProperties(AGENT, "t", "test", URI.create("http://127.0.0.1:1"), null,
+                Duration.ofSeconds(30), Duration.ofSeconds(1), Duration.ofSeconds(1), 5000, 20, Duration.ofSeconds(5),
+                Duration.ofMinutes(1), "Europe/Berlin");
+        source = new OutlookMacSource(state, new SourceRegistry(), props, clock);
+        assertThat(cycle()).as("nothing is read again after a restart").isEmpty();
+        assertThat(Files.exists(tmp.resolve("data/outlook-mac/mac.scan-index"))).isTrue();
+        assertThat(Files.exists(tmp.resolve("data/outlook-mac/mac.records.json"))).isTrue();
+
+        add(0, master(10));
+        cycle();
+        assertThat(upserts(drainOutbox())).extracting(e -> e.path("uid").asText())
+                .containsExactlyInAnyOrder("series-10@test.invalid", "series-10@test.invalid");
+    }
 }
