@@ -39,7 +39,7 @@ public class AirgapRoutes extends RouteBuilder {
                 .post("/{agent_id}/airgap").routeId("master-rest-provision-airgap").bindingMode(RestBindingMode.off)
                 .description("Create an air-gap agent or rotate its bundle secret; the secret is returned once. "
                         + "Optional body {name, environment, email, time_zone, reset_sequence}")
-                .consumes("application/json").produces("application/json")
+                .produces("application/json")
                 .param().name("agent_id").type(RestParamType.path).required(true).endParam()
                 .responseMessage().code(201).message("created").endResponseMessage()
                 .responseMessage().code(200).message("secret rotated").endResponseMessage()

@@ -82,6 +82,7 @@ public class AirgapService {
             .withZone(ZoneOffset.UTC);
 
     private final AirgapAgents agents;
+    private final AirgapLoopback loopback;
     private final AirgapSequences sequences;
     private final AirgapProperties props;
     private final CamelContext camel;
@@ -94,10 +95,11 @@ public class AirgapService {
     private final Map<String, Object> locks = new ConcurrentHashMap<>();
     private volatile ProducerTemplate producer;
 
-    public AirgapService(AirgapAgents agents, AirgapSequences sequences, AirgapProperties props,
+    public AirgapService(AirgapAgents agents, AirgapLoopback loopback, AirgapSequences sequences, AirgapProperties props,
                          ChronorouteProperties master, CamelContext camel, Clock clock,
                          ObjectProvider<MeterRegistry> meters) {
         this.agents = agents;
+        this.loopback = loopback;
         this.sequences = sequences;
         this.props = props;
         this.camel = camel;
@@ -304,9 +306,15 @@ public class AirgapService {
         return env.toString();
     }
 
-    /** An exchange exactly like the REST route's: path, agent_id header, Authorization, Content-Type/Length. */
+    /**
+     * An exchange exactly like the REST route's: path, agent_id header, Authorization, Content-Type/Length, sent to
+     * the direct route the REST verb calls. When the REST DSL has inlined that direct route into the REST route
+     * ({@code camel.rest.inline-routes}, Camel 4's default) there is no direct consumer any more: the same request is
+     * then made to the REST route itself over loopback HTTP. Either way it is the route an HTTP heartbeat takes.
+     */
     private Exchange call(String uri, String agent, String pathSuffix, byte[] body) {
         String path = "/sync/agents/" + enc(agent) + pathSuffix;
+        String bearer = agents.credentialFor(agent);
         Exchange ex = new DefaultExchange(camel);
         ex.getMessage().setBody(body);
         ex.getMessage().setHeader(Exchange.HTTP_METHOD, "POST");
@@ -315,10 +323,13 @@ public class AirgapService {
         ex.getMessage().setHeader("agent_id", agent);
         ex.getMessage().setHeader(Exchange.CONTENT_TYPE, "application/json");
         ex.getMessage().setHeader("Content-Length", Integer.toString(body.length));
-        ex.getMessage().setHeader("Authorization", "Bearer " + agents.credentialFor(agent));
+        ex.getMessage().setHeader("Authorization", "Bearer " + bearer);
         if (pathSuffix.startsWith("/updates/")) {
             String id = pathSuffix.substring("/updates/".length(), pathSuffix.length() - "/processed".length());
             ex.getMessage().setHeader("update_id", java.net.URLDecoder.decode(id, StandardCharsets.UTF_8));
+        }
+        if (!hasConsumer(uri)) {
+            return loopback.post(path, bearer, body, camel);
         }
         Exchange result = producer().send(uri, ex);
         result.getMessage().removeHeader("Authorization");
@@ -326,6 +337,11 @@ public class AirgapService {
             throw new IllegalStateException("route " + uri + " failed", result.getException());
         }
         return result;
+    }
+
+    private boolean hasConsumer(String uri) {
+        return camel.getRoutes().stream().anyMatch(r -> uri.equals(r.getEndpoint().getEndpointUri())
+                || uri.equals(r.getEndpoint().getEndpointBaseUri()));
     }
 
     private static int status(Exchange ex) {
