@@ -14,10 +14,13 @@ import io.chronoroute.agent.state.CredentialStore;
 import io.chronoroute.agent.state.InflightBatch;
 import io.chronoroute.agent.state.OutboxEntry;
 import io.chronoroute.agent.state.StoredEvent;
+import io.chronoroute.agent.transport.HeartbeatTransport;
+import io.chronoroute.agent.transport.HttpTransport;
 import io.chronoroute.processors.sync.SetDigest;
 import io.chronoroute.processors.wire.WireJson;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
 import java.io.IOException;
@@ -34,7 +37,11 @@ import java.util.regex.Pattern;
 
 /**
  * One heartbeat cycle (route {@code agent-send-heartbeat}): register if needed, then send protocol-2 delta
- * heartbeats until the outbox is drained (at most {@code max-batches-per-tick} per cycle).
+ * heartbeats until the outbox is drained (at most {@code max-batches-per-tick} per cycle). Sending goes through a
+ * {@link HeartbeatTransport} ({@code chronoroute.agent.transport}): HTTP answers at once; the air-gap transports
+ * (file drop, e-mail; docs/air-gap.md) carry one heartbeat as a bundle and bring the answer back later, which is
+ * applied by {@link #applyAnswer} with the same answer handling. Air-gap agents do not register (they are
+ * provisioned by the master's admin) and do not poll pending updates (they come with every answer).
  *
  * <h2>Delivery guarantees</h2>
  * <ul>
@@ -69,6 +76,7 @@ public class HeartbeatService {
     private final AgentState state;
     private final CredentialStore credentials;
     private final MasterClient client;
+    private final HeartbeatTransport transport;
     private final HeartbeatSchedule schedule;
     private final AgentProperties props;
     private final SourceRegistry sources;
@@ -82,6 +90,14 @@ public class HeartbeatService {
 
     public HeartbeatService(AgentState state, CredentialStore credentials, MasterClient client, HeartbeatSchedule schedule,
                             AgentProperties props, SourceRegistry sources, Clock agentClock) {
+        this(state, credentials, client, schedule, props, sources, agentClock, new HttpTransport(client));
+    }
+
+    /** With the transport chosen by {@code chronoroute.agent.transport} (HTTP, file drop, e-mail). */
+    @Autowired
+    public HeartbeatService(AgentState state, CredentialStore credentials, MasterClient client, HeartbeatSchedule schedule,
+                            AgentProperties props, SourceRegistry sources, Clock agentClock, HeartbeatTransport transport) {
+        this.transport = transport;
         this.state = state;
         this.credentials = credentials;
         this.client = client;
@@ -101,10 +117,10 @@ public class HeartbeatService {
      * Runs one cycle and returns the updates the master handed out (each once, in order), for
      * {@code direct:agent-apply-update}.
      */
-    public List<JsonNode> runCycle() {
+    public synchronized List<JsonNode> runCycle() {
         Map<String, JsonNode> updates = new LinkedHashMap<>();
-        Optional<String> credential = credentials.load();
-        if (credential.isEmpty() && !isLegacyRegistered()) {
+        Optional<String> credential = transport.http() ? credentials.load() : Optional.empty();
+        if (transport.http() && credential.isEmpty() && !isLegacyRegistered()) {
             if (!register(null)) {
                 schedule.backOff();
                 return List.of();
@@ -113,31 +129,23 @@ public class HeartbeatService {
         }
         String cred = credential.orElse(null);
         boolean reRegistered = false;
-        boolean answered = false;
-        boolean sawPendingField = false;
+        Cycle cycle = new Cycle();
         for (int i = 0; i < props.maxBatchesPerTick(); i++) {
             Outgoing out = nextOutgoing();
             Answer a;
             try {
-                a = client.heartbeat(agentId, cred, out.body());
+                Optional<Answer> sent = transport.send(agentId, cred, out.batch() == null ? null : out.batch().batchId(),
+                        out.body());
+                if (sent.isEmpty()) {
+                    break; // store-and-forward: the answer comes back later as a bundle (applyAnswer)
+                }
+                a = sent.get();
             } catch (IOException e) {
-                outage("cannot reach the master at " + client.masterUrl() + " (" + e.getClass().getSimpleName()
+                outage("cannot reach the master at " + transport.describe() + " (" + e.getClass().getSimpleName()
                         + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ")");
                 break;
             }
-            int status = a.status();
-            if (status == 200) {
-                reachable();
-                answered = true;
-                JsonNode body = a.body() == null ? JSON.createObjectNode() : a.body();
-                sawPendingField |= collectUpdates(body.get("pending_updates"), updates);
-                if (!acknowledge(out, body)) {
-                    break;
-                }
-                if (!moreToSend()) {
-                    break;
-                }
-            } else if (status == 404 && !reRegistered) {
+            if (a.status() == 404 && !reRegistered) {
                 reRegistered = true;
                 LOG.warn("The master does not know agent '{}' (404); registering again", agentId);
                 if (!register(cred)) {
@@ -145,30 +153,84 @@ public class HeartbeatService {
                     return new ArrayList<>(updates.values());
                 }
                 cred = credentials.load().orElse(null);
-            } else if (status == 401 || status == 403) {
-                report("auth", "The master refused this agent's credential (HTTP " + status + "). Restore "
-                        + credentials.file() + " or re-enroll the agent; retrying with back-off");
+                continue;
+            }
+            Step step = handleAnswer(out, a, updates, cycle);
+            if (step == Step.BACK_OFF) {
                 schedule.backOff();
                 return new ArrayList<>(updates.values());
-            } else if (status == 413) {
-                shrinkBatch(out);
-            } else if (status == 400) {
-                badRequest(out, a.body());
-                break;
-            } else if (a.isServerError()) {
-                outage("the master at " + client.masterUrl() + " answered HTTP " + status);
-                break;
-            } else {
-                report("http-" + status, "Unexpected answer HTTP " + status + " from the master to a heartbeat; "
-                        + "everything is kept and sent again");
+            }
+            if (step == Step.STOP) {
                 break;
             }
         }
-        if (answered && !sawPendingField) {
+        if (transport.http() && cycle.answered && !cycle.sawPendingField) {
             fetchPendingUpdates(cred, updates);
         }
         schedule.completed();
         return new ArrayList<>(updates.values());
+    }
+
+    /**
+     * An answer that came back asynchronously (an answer bundle of the file-drop / e-mail transport), applied exactly
+     * like an HTTP answer to the same heartbeat. {@code batchId} is the batch the answered heartbeat carried (null
+     * for a status heartbeat). Returns the updates the master handed out, for {@code direct:agent-apply-update}.
+     */
+    public synchronized List<JsonNode> applyAnswer(String batchId, Answer a) {
+        Outgoing out;
+        if (batchId != null) {
+            InflightBatch inflight = state.read(AgentState.Tx::inflight);
+            if (inflight == null || !inflight.batchId().equals(batchId)) {
+                LOG.info("Answer for batch {} ignored: it is no longer in flight", batchId);
+                return List.of();
+            }
+            out = new Outgoing(inflight, inflight.body());
+        } else {
+            out = new Outgoing(null, null);
+        }
+        Map<String, JsonNode> updates = new LinkedHashMap<>();
+        if (handleAnswer(out, a, updates, new Cycle()) == Step.BACK_OFF) {
+            schedule.backOff();
+        }
+        return new ArrayList<>(updates.values());
+    }
+
+    private enum Step { NEXT, STOP, BACK_OFF }
+
+    private static final class Cycle {
+        boolean answered;
+        boolean sawPendingField;
+    }
+
+    /** What every answer of the master means, whichever transport carried it (architecture.md, "Heartbeat"). */
+    private Step handleAnswer(Outgoing out, Answer a, Map<String, JsonNode> updates, Cycle cycle) {
+        int status = a.status();
+        if (status == 200) {
+            reachable();
+            cycle.answered = true;
+            JsonNode body = a.body() == null ? JSON.createObjectNode() : a.body();
+            cycle.sawPendingField |= collectUpdates(body.get("pending_updates"), updates);
+            if (!acknowledge(out, body)) {
+                return Step.STOP;
+            }
+            return moreToSend() ? Step.NEXT : Step.STOP;
+        } else if (status == 401 || status == 403) {
+            report("auth", "The master refused this agent's credential (HTTP " + status + "). Restore "
+                    + credentials.file() + " or re-enroll the agent; retrying with back-off");
+            return Step.BACK_OFF;
+        } else if (status == 413) {
+            shrinkBatch(out);
+            return Step.NEXT;
+        } else if (status == 400) {
+            badRequest(out, a.body());
+            return Step.STOP;
+        } else if (a.isServerError()) {
+            outage("the master at " + transport.describe() + " answered HTTP " + status);
+            return Step.STOP;
+        }
+        report("http-" + status, "Unexpected answer HTTP " + status + " from the master to a heartbeat; "
+                + "everything is kept and sent again");
+        return Step.STOP;
     }
 
     // ------------------------------------------------------------------ building
@@ -532,7 +594,7 @@ public class HeartbeatService {
 
     private void reachable() {
         if (!masterReachable && problemCategory != null) {
-            LOG.info("The master at {} is reachable again", client.masterUrl());
+            LOG.info("The master at {} is reachable again", transport.describe());
         }
         masterReachable = true;
         if ("outage".equals(problemCategory)) {

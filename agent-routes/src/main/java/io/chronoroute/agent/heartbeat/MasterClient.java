@@ -4,7 +4,10 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.chronoroute.agent.AgentProperties;
+import io.chronoroute.agent.transport.BundleConfirmations;
 import io.chronoroute.processors.wire.WireJson;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
 import java.io.IOException;
@@ -31,10 +34,22 @@ public class MasterClient {
 
     private final HttpClient http;
     private final AgentProperties props;
+    private final ObjectProvider<BundleConfirmations> confirmations;
 
     public MasterClient(HttpClient agentHttpClient, AgentProperties props) {
+        this(agentHttpClient, props, null);
+    }
+
+    /**
+     * With the air-gap confirmation queue: when the agent uses an air-gap transport, {@link #processed} queues the
+     * confirmation for the next heartbeat bundle instead of calling the master (docs/air-gap.md).
+     */
+    @Autowired
+    public MasterClient(HttpClient agentHttpClient, AgentProperties props,
+                        ObjectProvider<BundleConfirmations> confirmations) {
         this.http = agentHttpClient;
         this.props = props;
+        this.confirmations = confirmations;
     }
 
     /** An answer: status and the JSON body (null when the body is empty or not JSON). */
@@ -60,6 +75,11 @@ public class MasterClient {
 
     /** {@code body} null = success (no body, as the seed sends it). */
     public Answer processed(String agentId, String credential, String updateId, String body) throws IOException {
+        BundleConfirmations queue = confirmations == null ? null : confirmations.getIfAvailable();
+        if (queue != null && queue.active()) {
+            queue.add(updateId, body);
+            return new Answer(202, null, 0);
+        }
         String path = "/sync/agents/" + enc(agentId) + "/updates/" + enc(updateId) + "/processed";
         HttpRequest.Builder b = request(path, credential);
         if (body == null) {
