@@ -531,4 +531,34 @@ class MasterApiTest {
         // all three secrets are configured in this test, so no secrets.txt is written
         assertThat(Files.exists(dataDir.resolve("secrets.txt"))).isFalse();
     }
+
+    @Test
+    void aDigestMismatchAsksForAnInventoryAndTheInventoryAnswersResend() throws Exception {
+        String a = uniqueId("inv");
+        String cred = register(a);
+        Map<String, Object> ev = event(uniqueId("uid"), "Inventoried", "2025-06-17T09:00:00", "2025-06-17T10:00:00");
+        Map<String, Object> hb = delta(null, List.of(ev), List.of());
+        hb.put("digest", "1:" + "0".repeat(64));
+        ApiClient.Response first = heartbeat(a, cred, hb);
+        assertThat(first.json().get("need_inventory").asBoolean()).isTrue();
+
+        io.chronoroute.processors.model.CalendarEvent parsed = io.chronoroute.processors.wire.WireJson
+                .readEvent(ApiClient.JSON.valueToTree(ev), null);
+        parsed = parsed.withOrigin(parsed.origin().withAgent(a));
+        String key = io.chronoroute.processors.sync.SyncKey.of(a, parsed).value();
+        String unknownKey = "f".repeat(32);
+        Map<String, Object> inv = delta(null, List.of(), List.of());
+        inv.put("inventory", List.of(key + ":" + "0".repeat(32), unknownKey + ":" + "1".repeat(32)));
+        ApiClient.Response second = heartbeat(a, cred, inv);
+        assertThat(second.status()).as(second.body()).isEqualTo(200);
+        assertThat(second.json().get("need_inventory").asBoolean()).isFalse();
+        List<String> resend = new ArrayList<>();
+        second.json().get("resend").forEach(n -> resend.add(n.asText()));
+        assertThat(resend).containsExactlyInAnyOrder(key, unknownKey);
+
+        ApiClient.Response cleared = api.delete("/sync/events/" + a, ADMIN);
+        assertThat(cleared.status()).as(cleared.body()).isEqualTo(200);
+        assertThat(cleared.json().get("deleted").asInt()).isEqualTo(1);
+        assertThat(eventsOf(a).size()).isZero();
+    }
 }
