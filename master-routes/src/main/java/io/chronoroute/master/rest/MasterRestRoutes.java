@@ -7,7 +7,8 @@ import org.springframework.stereotype.Component;
 
 /**
  * The whole HTTP API (REST DSL on platform-http, port 8008), one verb per seed/protocol-2 endpoint, each sent to
- * its own {@code direct:master-...} (REST routes inline their direct route, so no two verbs share one). Agent-facing
+ * its own {@code direct:master-...} route; routes are not inlined into the REST routes, so those direct endpoints stay
+ * callable by other routes (the air-gap ingest sends bundles through {@code direct:master-ingest-heartbeat}). Agent-facing
  * verbs declare no {@code consumes}: seed agents post without a body or Content-Type. JSON binding marshals the answers. Verbs with a request body use
  * {@code bindingMode(off)} and parse in their bean: the body size limit is enforced on the raw bytes before any
  * parsing and a 400 can name the offending field; their routes marshal the answer themselves. The OpenAPI
@@ -24,6 +25,8 @@ public class MasterRestRoutes extends RouteBuilder {
                 .component("platform-http")
                 .bindingMode(RestBindingMode.json)
                 .skipBindingOnErrorCode(true)
+                // keep each direct:master-* route a real endpoint, so other routes (air-gap bundles) reuse them
+                .inlineRoutes(false)
                 .dataFormatProperty("prettyPrint", "false")
                 .apiContextPath("/api-doc")
                 .apiProperty("api.title", "Chronoroute master API")
