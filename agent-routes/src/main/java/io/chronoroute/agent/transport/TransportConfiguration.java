@@ -37,7 +37,7 @@ public class TransportConfiguration {
             case AirgapAgentProperties.FILE_DROP -> sink = new Sinks.FileDrop(props.bundle().outbox());
             case AirgapAgentProperties.EMAIL -> {
                 AirgapAgentProperties.Mail m = props.mail();
-                if (m.smtpUri() == null || m.to() == null || m.from() == null || m.imapUri() == null) {
+                if (blank(m.smtpUri()) || blank(m.to()) || blank(m.from()) || blank(m.imapUri())) {
                     throw new IllegalArgumentException("chronoroute.agent.transport=email needs chronoroute.agent.mail."
                             + "smtp-uri, imap-uri, from and to");
                 }
@@ -51,6 +51,10 @@ public class TransportConfiguration {
                 sink.describe(), props.bundle().resendAfter());
         return new BundleTransport(state, confirmations, sink, props.secretBytes(), props.bundle().resendAfter(),
                 props.bundle().encrypt(), agentClock);
+    }
+
+    private static boolean blank(String s) {
+        return s == null || s.isBlank();
     }
 
     @Bean
