@@ -33,7 +33,7 @@ public class DestinationRoutes extends RouteBuilder {
                 .get("/auth-url").id("master-rest-google-auth-url").to("direct:master-google-auth-url")
                 .post("/exchange-code").id("master-rest-google-exchange-code").to("direct:master-google-exchange-code")
                 .get("/calendars").id("master-rest-google-calendars-get").to("direct:master-google-calendars")
-                .post("/calendars").id("master-rest-google-calendars-post").to("direct:master-google-calendars");
+                .post("/calendars").id("master-rest-google-calendars-post").to("direct:master-google-calendars-post");
         rest("/sync/config/destination").bindingMode(RestBindingMode.off).produces("application/json")
                 .post("/google").id("master-rest-destination-google").to("direct:master-destination-google");
 
@@ -53,6 +53,9 @@ public class DestinationRoutes extends RouteBuilder {
         from("direct:master-google-calendars").routeId("master-google-calendars")
                 .to(GUARD).bean(DestinationApi.class, "calendars(${header.destination})")
                 .bean(DestinationApi.class, "reply");
+        // Camel's REST DSL wants one direct endpoint per verb: POST (the seed's spelling) answers the same as GET.
+        from("direct:master-google-calendars-post").routeId("master-google-calendars-post")
+                .to("direct:master-google-calendars");
         from("direct:master-destination-google").routeId("master-destination-google")
                 .to(GUARD).convertBodyTo(String.class).bean(DestinationApi.class, "configureGoogle(${body})")
                 .bean(DestinationApi.class, "reply");
