@@ -114,7 +114,6 @@ class AirgapMasterTest {
         r.add("chronoroute.airgap.mail.smtp-uri", () -> "smtp://127.0.0.1:" + MAIL.getSmtp().getPort()
                 + "?username=master&password=master-pw");
         r.add("chronoroute.airgap.mail.from", () -> "master@chronoroute.test");
-        r.add("camel.rest.inline-routes", () -> System.getProperty("airgap.inline", "true"));
     }
 
     @AfterAll
