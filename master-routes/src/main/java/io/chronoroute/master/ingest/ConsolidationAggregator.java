@@ -76,7 +76,8 @@ public final class ConsolidationAggregator implements AggregationStrategy {
             return;
         }
         String origin = s.origin(u.syncKey());
-        s.changes.putObservations.add(new Observation(s.agentId, u.syncKey(), u.identity(), u.hash(), u.json()));
+        String json = u.json();
+        s.changes.putObservations.add(new Observation(s.agentId, u.syncKey(), u.identity(), u.hash(), json));
         s.hashes.put(u.syncKey(), u.hash());
         s.upserted++;
 
@@ -84,7 +85,7 @@ public final class ConsolidationAggregator implements AggregationStrategy {
         if (cur == null || cur.deleted()) {
             List<String> origins = cur == null ? new ArrayList<>() : new ArrayList<>(cur.origins());
             addOnce(origins, origin);
-            s.put(new ConsolidatedEvent(u.identity(), u.json(), u.hash(), origins, cur == null ? 1 : cur.version() + 1,
+            s.put(new ConsolidatedEvent(u.identity(), json, u.hash(), origins, cur == null ? 1 : cur.version() + 1,
                     cur == null ? 0 : cur.changeSeq(), s.now, false, origin));
             return;
         }
@@ -93,7 +94,7 @@ public final class ConsolidationAggregator implements AggregationStrategy {
         CalendarEvent currentEvent = u.hash().equals(cur.contentHash()) ? null : WireJson.fromJson(cur.eventJson());
         Decision d = resolver.decide(s.strategy, base, cur.contentHash(), currentEvent, u.hash(), u.event());
         switch (d.outcome()) {
-            case APPLY_INCOMING -> s.put(new ConsolidatedEvent(u.identity(), u.json(), u.hash(), origins,
+            case APPLY_INCOMING -> s.put(new ConsolidatedEvent(u.identity(), json, u.hash(), origins,
                     cur.version() + 1, cur.changeSeq(), s.now, false, origin));
             case KEEP_CURRENT, PARK -> {
                 if (originsChanged) {
@@ -108,7 +109,7 @@ public final class ConsolidationAggregator implements AggregationStrategy {
             String resolution = parked ? null
                     : s.strategy.wireName() + ":" + (d.outcome() == Decision.Outcome.APPLY_INCOMING ? "incoming" : "current");
             s.changes.putConflicts.add(new Conflict(UUID.randomUUID().toString(), u.identity(), s.agentId, u.syncKey(),
-                    cur.eventJson(), u.json(), s.strategy.wireName(), parked ? "OPEN" : "RESOLVED", resolution, s.now,
+                    cur.eventJson(), json, s.strategy.wireName(), parked ? "OPEN" : "RESOLVED", resolution, s.now,
                     parked ? null : s.now));
         }
     }

@@ -177,7 +177,7 @@ public class HeartbeatReader {
         Origin o = e.origin();
         e = e.withOrigin(o == null ? new Origin(agentId, null, null, null, null, null) : o.withAgent(agentId));
         String key = SyncKey.of(agentId, e).value();
-        return new Incoming.Upsert(key, SyncKey.identityOf(e), ContentHash.of(e), e, WireJson.toJson(e));
+        return new Incoming.Upsert(key, SyncKey.identityOf(e), ContentHash.of(e), e);
     }
 
     private static String deleteKey(JsonNode n, String path, String agentId, ZoneId zone) {

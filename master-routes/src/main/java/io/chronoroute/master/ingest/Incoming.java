@@ -1,6 +1,7 @@
 package io.chronoroute.master.ingest;
 
 import io.chronoroute.processors.model.CalendarEvent;
+import io.chronoroute.processors.wire.WireJson;
 
 /** One item of an ingest: an observation to store, or one to remove. Items are split and folded in order. */
 public sealed interface Incoming {
@@ -14,9 +15,13 @@ public sealed interface Incoming {
      * @param identity the consolidated identity (UID + RECURRENCE-ID)
      * @param hash     its content hash
      * @param event    the normalized event, origin agent set from the URL
-     * @param json     its protocol-2 JSON
      */
-    record Upsert(String syncKey, String identity, String hash, CalendarEvent event, String json) implements Incoming {
+    record Upsert(String syncKey, String identity, String hash, CalendarEvent event) implements Incoming {
+
+        /** Its protocol-2 JSON; computed only for observations that changed (most of a seed's resend is not). */
+        public String json() {
+            return WireJson.toJson(event);
+        }
     }
 
     /** The agent no longer has this record. */

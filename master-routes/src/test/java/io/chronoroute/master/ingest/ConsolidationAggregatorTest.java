@@ -45,7 +45,7 @@ class ConsolidationAggregatorTest {
     private static Incoming.Upsert upsert(String agent, CalendarEvent e) {
         CalendarEvent withAgent = e.withOrigin(e.origin().withAgent(agent));
         return new Incoming.Upsert(SyncKey.of(agent, withAgent).value(), SyncKey.identityOf(withAgent),
-                ContentHash.of(withAgent), withAgent, WireJson.toJson(withAgent));
+                ContentHash.of(withAgent), withAgent);
     }
 
     private ConsolidationState state(String agent, ConflictStrategy strategy, List<Incoming> items) {
