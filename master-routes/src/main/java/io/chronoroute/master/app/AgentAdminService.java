@@ -13,6 +13,7 @@ import io.chronoroute.master.store.Activity;
 import io.chronoroute.master.store.AgentRecord;
 import io.chronoroute.master.store.ChangeSet;
 import io.chronoroute.master.store.MasterStore;
+import io.chronoroute.master.stats.StatsService;
 import io.chronoroute.master.updates.UpdateQueueService;
 import org.apache.camel.Body;
 import org.apache.camel.Header;
@@ -101,7 +102,7 @@ public class AgentAdminService {
         List<Map<String, Object>> activity = new ArrayList<>();
         for (Activity a : store.recentActivity(10_000)) {
             if (agentId.equals(a.agentId())) {
-                activity.add(activity(a));
+                activity.add(StatsService.activity(a));
                 if (activity.size() >= n) {
                     break;
                 }
@@ -202,15 +203,6 @@ public class AgentAdminService {
         m.put("last_heartbeat", str(a.lastHeartbeat()));
         m.put("legacy", a.legacy());
         m.put("online", online);
-        return m;
-    }
-
-    static Map<String, Object> activity(Activity a) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("at", str(a.at()));
-        m.put("agent_id", a.agentId());
-        m.put("kind", a.kind());
-        m.put("message", a.message());
         return m;
     }
 

@@ -71,9 +71,6 @@ public class AccessGuard {
             id = segmentAfter(path, "/sync/agents/");
         }
         if (id == null) {
-            id = segmentAfter(path, "/sync/events/");
-        }
-        if (id == null) {
             Object h = m.getHeader("agent_id");
             id = h instanceof String s ? s : null;
         }

@@ -111,7 +111,8 @@ public class StatsService {
         return s != null && !s.isBlank();
     }
 
-    static Map<String, Object> activity(Activity a) {
+    /** Wire form of one activity line. */
+    public static Map<String, Object> activity(Activity a) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("at", a.at() == null ? null : a.at().toString());
         m.put("agent_id", a.agentId());

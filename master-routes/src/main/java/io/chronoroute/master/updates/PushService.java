@@ -141,7 +141,7 @@ public class PushService {
             if (a == null) {
                 continue;
             }
-            boolean[] found = {String.valueOf(a.config()).contains(calendarId) && configMentions(a.config(), calendarId)};
+            boolean[] found = {configMentions(a.config(), calendarId)};
             if (!found[0]) {
                 store.forEachObservation(agentId, o -> {
                     if (!found[0] && o.eventJson().contains(calendarId)) {
