@@ -41,7 +41,7 @@ final class Apps implements AutoCloseable {
     private AppProcess agent;
 
     Apps(Path work) throws IOException {
-        this.work = work;
+        this.work = Files.createDirectories(work);
         this.exports = Files.createDirectories(work.resolve("exports"));
         Path sources = Files.createDirectories(work.resolve("sources"));
         Files.writeString(sources.resolve("e2e-ics.camel.yaml"), """
@@ -60,13 +60,14 @@ final class Apps implements AutoCloseable {
                 """.formatted(exports.toAbsolutePath()));
     }
 
-    AppProcess newMaster() {
+    AppProcess newMaster(List<String> extraArgs) {
+        List<String> args = new ArrayList<>(List.of("--server.port=" + masterPort,
+                "--chronoroute.data-dir=" + work.resolve("master-data"),
+                "--chronoroute.admin-token=" + ADMIN, "--chronoroute.feed-token=" + FEED,
+                "--chronoroute.enrollment-secret=" + ENROLL, "--chronoroute.console.password=" + CONSOLE));
+        args.addAll(extraArgs);
         return new AppProcess("master", AppProcess.jar("master-routes", "chronoroute-master.jar"),
-                work.resolve("master.log"), JVM,
-                List.of("--server.port=" + masterPort, "--chronoroute.data-dir=" + work.resolve("master-data"),
-                        "--chronoroute.admin-token=" + ADMIN, "--chronoroute.feed-token=" + FEED,
-                        "--chronoroute.enrollment-secret=" + ENROLL, "--chronoroute.console.password=" + CONSOLE),
-                Map.of());
+                work.resolve("master.log"), JVM, args, Map.of());
     }
 
     AppProcess newAgent() {
@@ -81,7 +82,11 @@ final class Apps implements AutoCloseable {
     }
 
     void startMaster() {
-        master = newMaster().start().awaitHttpOk(masterUrl + "/health", Duration.ofSeconds(120));
+        startMaster(List.of());
+    }
+
+    void startMaster(List<String> extraArgs) {
+        master = newMaster(extraArgs).start().awaitHttpOk(masterUrl + "/health", Duration.ofSeconds(120));
     }
 
     void startAgent() {
