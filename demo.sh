@@ -24,6 +24,12 @@ mkdir -p "$DATA/exports" "$DATA/sources" "$DATA/logs"
 # The agent watches a copy of the sample exports: edit, add or delete .ics files there and watch the feed follow.
 cp -rn demo/ics-exports/. "$DATA/exports/"
 cp src-routes-yaml/examples/agent/demo-ics.camel.yaml "$DATA/sources/"
+# ... and a synthetic Outlook for Mac profile (olk15 files + Outlook.sqlite, written by the olk15 CLI), read by the
+# Outlook-for-Mac source exactly as it would read ~/Library/Group Containers/.../Main Profile/Data.
+if [ ! -d "$DATA/outlook-mac/Data/Events" ]; then
+  java -jar olk15-parser/target/olk15-parser-*-cli.jar generate "$DATA/outlook-mac" --events 300 --accounts 6 >/dev/null
+fi
+cp src-routes-yaml/examples/agent/outlook-mac.camel.yaml "$DATA/sources/"
 
 JVM="-Xms64m -Xmx384m -XX:+UseSerialGC"
 java $JVM -jar master-routes/target/chronoroute-master.jar \
@@ -38,6 +44,8 @@ java $JVM -jar agent-routes/target/chronoroute-agent.jar \
   --chronoroute.agent.master-url="http://127.0.0.1:$MASTER_PORT" \
   --chronoroute.agent.enrollment-secret="$DEMO_ENROLLMENT" --chronoroute.agent.heartbeat-interval=5s \
   --chronoroute.demo-dir="$(cd "$DATA/exports" && pwd)" \
+  --chronoroute.outlook-mac.events-dir="$(cd "$DATA/outlook-mac/Data/Events" && pwd)" \
+  --chronoroute.outlook-mac.sqlite-path="$(cd "$DATA/outlook-mac/Data" && pwd)/Outlook.sqlite" \
   --chronoroute.console.password="$DEMO_CONSOLE_PASSWORD" \
   > "$DATA/logs/agent.log" 2>&1 &
 AGENT=$!
@@ -65,6 +73,7 @@ Chronoroute demo is running.
   API description:     http://127.0.0.1:$MASTER_PORT/api-doc
   Hawtio (routes):     http://127.0.0.1:$MASTER_PORT/actuator/hawtio/   (user admin, password $DEMO_CONSOLE_PASSWORD)
   The agent watches:   $DATA/exports   (add, edit or delete .ics files; changes reach the feed within seconds)
+                       $DATA/outlook-mac   (a synthetic Outlook for Mac profile: 300 events in 6 accounts)
 
 Press Ctrl-C to stop.
 TXT

@@ -45,6 +45,18 @@ class Olk15CliTest {
     }
 
     @Test
+    void generateWritesASyntheticProfileThatDiscoverReads() throws Exception {
+        Path profile = tmp.resolve("profile");
+        assertThat(run("generate", profile.toString(), "--events", "120", "--accounts", "4", "--seed", "7")).isZero();
+        assertThat(out.toString()).contains("synthetic profile: 120 events in 4 accounts");
+        try (var files = Files.walk(profile)) {
+            assertThat(files.filter(p -> p.toString().endsWith(".olk15Event")).count()).isEqualTo(120);
+        }
+        assertThat(Files.exists(profile.resolve("Data/Outlook.sqlite"))).isTrue();
+        assertThat(run("generate", tmp.resolve("bad").toString(), "--accounts", "0")).isNotZero();
+    }
+
+    @Test
     void dumpOfACorruptFileIsADataError() throws Exception {
         Path f = tmp.resolve("bad.olk15Event");
         Files.write(f, Corruptions.wrongMagic(EventEncoder.encode(Olk15ParserTest.fullEvent())));

@@ -3,10 +3,10 @@ package io.chronoroute.olk15.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** {@code java -jar olk15-parser-*-cli.jar dump FILE | discover DATA_DIR}. */
+/** {@code java -jar olk15-parser-*-cli.jar dump FILE | discover DATA_DIR | generate PROFILE_DIR}. */
 @Command(name = "olk15", mixinStandardHelpOptions = true, version = "olk15-parser 0.1.0",
         description = "Outlook for Mac (.olk15Event / Outlook.sqlite) inspection tools.",
-        subcommands = {DumpCommand.class, DiscoverCommand.class})
+        subcommands = {DumpCommand.class, DiscoverCommand.class, GenerateCommand.class})
 public final class Olk15Cli implements Runnable {
 
     /** Exit code when the input data is unusable (format error, missing folder, unknown account). */

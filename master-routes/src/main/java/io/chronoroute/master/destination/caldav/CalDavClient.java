@@ -173,7 +173,28 @@ final class CalDavClient {
 
     private HttpResponse<String> send(HttpRequest.Builder b, boolean write) throws IOException, InterruptedException {
         gate.acquire(write);
-        return http.send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        HttpRequest request = b.build();
+        try {
+            return http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            if (!isStaleConnection(e)) {
+                throw e;
+            }
+            // The server closed a kept-alive connection just as we reused it (Radicale does this routinely): the
+            // request never reached it. PUT and DELETE are idempotent (and conditional with If-Match /
+            // If-None-Match where it matters), REPORT/PROPFIND/GET only read: sending once more is safe.
+            return http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        }
+    }
+
+    static boolean isStaleConnection(IOException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.io.EOFException
+                    || (t.getMessage() != null && t.getMessage().contains("header parser received no bytes"))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static void check(String method, String href, HttpResponse<String> r) throws CalDavHttpException {
