@@ -99,6 +99,17 @@ public final class FakeEwsServer implements AutoCloseable {
     private final Clock clock;
     private final String user;
     private final String password;
+    private final boolean ntlm;
+    private final String ntlmDomain;
+    /**
+     * NTLM state per TCP connection. The JDK HttpServer does not expose the connection behind an HttpExchange, so
+     * the key is the client's address and port, which identifies one TCP connection while it is open (a kept-alive
+     * client reuses it; a new connection gets a new ephemeral port). A port reused after a close could inherit a
+     * stale state: acceptable for a test fake.
+     */
+    private final Map<InetSocketAddress, NtlmServer> ntlmConnections = new HashMap<>();
+    private long ntlmHandshakes;
+    private long ntlmFailures;
     private final RequestJournal journal = new RequestJournal();
     private final SecureRandom random = new SecureRandom();
     private final Document storeDoc;
@@ -151,6 +162,8 @@ public final class FakeEwsServer implements AutoCloseable {
         private Clock clock = Clock.systemUTC();
         private String user;
         private String password;
+        private String ntlmDomain;
+        private boolean ntlm;
 
         public Builder clock(Clock value) {
             this.clock = value;
@@ -161,6 +174,19 @@ public final class FakeEwsServer implements AutoCloseable {
         public Builder credentials(String basicUser, String basicPassword) {
             this.user = basicUser;
             this.password = basicPassword;
+            return this;
+        }
+
+        /**
+         * Require NTLM (NTLMv2 responses only) with these credentials instead of Basic: an unauthenticated request
+         * gets 401 {@code WWW-Authenticate: NTLM}, a NEGOTIATE gets a CHALLENGE, a valid AUTHENTICATE authenticates
+         * the TCP connection (IIS behaviour: later requests on it need no header), see {@link NtlmServer}.
+         */
+        public Builder ntlm(String domain, String ntlmUser, String ntlmPassword) {
+            this.ntlm = true;
+            this.ntlmDomain = domain;
+            this.user = ntlmUser;
+            this.password = ntlmPassword;
             return this;
         }
 
@@ -177,6 +203,8 @@ public final class FakeEwsServer implements AutoCloseable {
         this.clock = b.clock;
         this.user = b.user;
         this.password = b.password;
+        this.ntlm = b.ntlm;
+        this.ntlmDomain = b.ntlmDomain;
         try {
             this.storeDoc = newBuilder().newDocument();
         } catch (ParserConfigurationException e) {
@@ -305,7 +333,11 @@ public final class FakeEwsServer implements AutoCloseable {
                 ex.sendResponseHeaders(405, -1);
                 return;
             }
-            if (!authorized(ex.getRequestHeaders().getFirst("Authorization"))) {
+            if (ntlm) {
+                if (!ntlmAuthorized(ex, query, body)) {
+                    return;
+                }
+            } else if (!authorized(ex.getRequestHeaders().getFirst("Authorization"))) {
                 journal.add(entry(ex, query, "unauthorized", 401, body));
                 ex.getResponseHeaders().set("WWW-Authenticate", "Basic realm=\"fake-ews\"");
                 ex.sendResponseHeaders(401, -1);
@@ -338,6 +370,52 @@ public final class FakeEwsServer implements AutoCloseable {
     private RequestJournal.Entry entry(HttpExchange ex, String query, String op, int status, String body) {
         return new RequestJournal.Entry(clock.instant(), ex.getRequestMethod(), ex.getRequestURI().getRawPath(),
                 query, op, status, body);
+    }
+
+    /** NTLM handshakes started (CHALLENGE messages sent). */
+    public synchronized long ntlmHandshakes() {
+        return ntlmHandshakes;
+    }
+
+    /** AUTHENTICATE messages refused. */
+    public synchronized long ntlmFailures() {
+        return ntlmFailures;
+    }
+
+    /** Runs the NTLM handshake; false when the exchange was answered with a 401 (already sent). */
+    private boolean ntlmAuthorized(HttpExchange ex, String query, String body) throws IOException {
+        InetSocketAddress remote = ex.getRemoteAddress();
+        String header = ex.getRequestHeaders().getFirst("Authorization");
+        String challenge = null;
+        synchronized (this) {
+            NtlmServer conn = ntlmConnections.get(remote);
+            if (header == null && conn != null && conn.authenticated()) {
+                return true;
+            }
+            if (header != null && header.regionMatches(true, 0, "NTLM ", 0, 5)) {
+                byte[] token = NtlmServer.decode(header.substring(5));
+                int type = NtlmServer.type(token);
+                if (type == 1) {
+                    conn = new NtlmServer(ntlmDomain, user, password, clock, random);
+                    ntlmConnections.put(remote, conn);
+                    challenge = "NTLM " + Base64.getEncoder().encodeToString(conn.challenge());
+                    ntlmHandshakes++;
+                } else if (type == 3 && conn != null) {
+                    if (conn.verify(token)) {
+                        return true;
+                    }
+                    ntlmFailures++;
+                    LOG.info("fake EWS: NTLM AUTHENTICATE refused: {}", conn.lastFailure());
+                    ntlmConnections.remove(remote);
+                } else {
+                    ntlmConnections.remove(remote);
+                }
+            }
+        }
+        journal.add(entry(ex, query, "unauthorized", 401, body));
+        ex.getResponseHeaders().set("WWW-Authenticate", challenge == null ? "NTLM" : challenge);
+        ex.sendResponseHeaders(401, -1);
+        return false;
     }
 
     private boolean authorized(String header) {
