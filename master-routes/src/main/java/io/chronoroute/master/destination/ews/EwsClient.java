@@ -8,6 +8,12 @@ import org.w3c.dom.Node;
 import javax.xml.XMLConstants;
 import javax.xml.parsers.DocumentBuilderFactory;
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Authenticator;
+import java.net.HttpURLConnection;
+import java.net.PasswordAuthentication;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -16,14 +22,35 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
- * SOAP 1.1 over the JDK {@link HttpClient}: wraps an operation in the envelope (RequestServerVersion header), sends
- * it with Basic or Bearer authentication through the destination's {@link RequestGate}, parses the answer with DOM
- * (namespace aware, no DTDs) and turns SOAP faults (with {@code BackOffMilliseconds}) and HTTP errors into
- * {@link EwsException}. NTLM is not implemented (the JDK client has none).
+ * SOAP 1.1 over HTTP: wraps an operation in the envelope (RequestServerVersion header), sends it through the
+ * destination's {@link RequestGate}, parses the answer with DOM (namespace aware, no DTDs) and turns SOAP faults
+ * (with {@code BackOffMilliseconds}) and HTTP errors into {@link EwsException}.
+ *
+ * <p>Basic and Bearer go over the JDK {@link HttpClient}. NTLM goes over {@link HttpURLConnection} with a
+ * per-client {@link Authenticator}: NTLM authenticates a TCP connection (NEGOTIATE → CHALLENGE → AUTHENTICATE on one
+ * connection, IIS then keeps the connection authenticated), which {@code HttpClient} (free pooling, no NTLM) cannot
+ * do, while {@code HttpURLConnection} runs the whole handshake itself on one kept-alive connection with the JDK's
+ * pure-Java NTLM client (NTLMv2 by default, property {@code ntlm.version}; {@code http.auth.ntlm.domain} is not
+ * used, the domain is passed per client as {@code DOMAIN\\user}; {@code jdk.http.auth.tunneling.disabledSchemes}
+ * only concerns proxy tunnels). Chosen over an own NTLM client: no hand-written HTTP/1.1 and crypto in production,
+ * and the fake server's independent NTLMv2 verifier tests a real client. The authenticator answers only NTLM
+ * (never hands the password to Basic) and only once per call, so a refused AUTHENTICATE (wrong password) ends as
+ * HTTP 401 → {@code HTTP401} → AUTH instead of retrying. Auth cache entries are per authenticator (JDK 9+).
  */
 final class EwsClient {
+
+    /** The JDK logs request headers (the NTLM AUTHENTICATE message) at FINE: pin it (strong reference). */
+    private static final Logger JDK_HTTP_LOG = Logger.getLogger("sun.net.www.protocol.http.HttpURLConnection");
+
+    static {
+        JDK_HTTP_LOG.setLevel(Level.INFO);
+    }
+
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(EwsClient.class);
 
     static final String NS_SOAP = "http://schemas.xmlsoap.org/soap/envelope/";
     static final String NS_M = "http://schemas.microsoft.com/exchange/services/2006/messages";
@@ -33,20 +60,97 @@ final class EwsClient {
     private final RequestGate gate;
     private final HttpClient http;
     private final String authorization;
+    private final NtlmAuthenticator ntlm;
 
     EwsClient(EwsSettings settings, RequestGate gate) {
         this.settings = settings;
         this.gate = gate;
         this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(settings.timeout())
                 .followRedirects(HttpClient.Redirect.NEVER).build();
-        if (settings.bearerToken() != null && !settings.bearerToken().isBlank()) {
+        if (settings.auth() == EwsSettings.Auth.NTLM) {
+            String user = settings.username();
+            if (settings.domain() != null && !settings.domain().isBlank() && user.indexOf('\\') < 0) {
+                user = settings.domain() + "\\" + user;
+            }
+            if (settings.workstation() != null && !settings.workstation().isBlank()) {
+                LOG.warn("ews.workstation is ignored: the JDK NTLM client sends this host's name");
+            }
+            ntlm = new NtlmAuthenticator(user, settings.password());
+            authorization = null;
+        } else if (settings.auth() == EwsSettings.Auth.BEARER) {
+            ntlm = null;
             authorization = "Bearer " + settings.bearerToken();
         } else if (settings.username() != null && !settings.username().isBlank()) {
+            ntlm = null;
             authorization = "Basic " + Base64.getEncoder().encodeToString((settings.username() + ":"
                     + (settings.password() == null ? "" : settings.password())).getBytes(StandardCharsets.UTF_8));
         } else {
+            ntlm = null;
             authorization = null;
         }
+    }
+
+    /** Gives the NTLM credentials to the JDK once per call, for an NTLM challenge from the server only. */
+    private static final class NtlmAuthenticator extends Authenticator {
+        private final String user;
+        private final char[] password;
+        private final ThreadLocal<int[]> handed = ThreadLocal.withInitial(() -> new int[1]);
+
+        NtlmAuthenticator(String user, String password) {
+            this.user = user;
+            this.password = (password == null ? "" : password).toCharArray();
+        }
+
+        void reset() {
+            handed.get()[0] = 0;
+        }
+
+        @Override
+        protected PasswordAuthentication getPasswordAuthentication() {
+            if (getRequestorType() != RequestorType.SERVER || !"NTLM".equalsIgnoreCase(getRequestingScheme())
+                    || handed.get()[0]++ > 0) {
+                return null;
+            }
+            return new PasswordAuthentication(user, password.clone());
+        }
+    }
+
+    private record Answer(int status, String contentType, byte[] body) {
+    }
+
+    private Answer sendNtlm(String envelope) throws IOException {
+        ntlm.reset();
+        HttpURLConnection c = (HttpURLConnection) URI.create(settings.url()).toURL().openConnection();
+        c.setAuthenticator(ntlm);
+        c.setInstanceFollowRedirects(false);
+        c.setUseCaches(false);
+        int timeout = (int) Math.min(Integer.MAX_VALUE, settings.timeout().toMillis());
+        c.setConnectTimeout(timeout);
+        c.setReadTimeout(timeout);
+        c.setRequestMethod("POST");
+        c.setDoOutput(true); // no streaming mode: the JDK must be able to resend the body during the handshake
+        c.setRequestProperty("Content-Type", "text/xml; charset=utf-8");
+        try (OutputStream out = c.getOutputStream()) {
+            out.write(envelope.getBytes(StandardCharsets.UTF_8));
+        }
+        int status = c.getResponseCode();
+        byte[] body;
+        try (InputStream in = status >= 400 ? c.getErrorStream() : c.getInputStream()) {
+            body = in == null ? new byte[0] : in.readAllBytes(); // read fully: keeps the connection reusable
+        }
+        String type = c.getContentType();
+        return new Answer(status, type == null ? "" : type, body);
+    }
+
+    private Answer sendHttpClient(String envelope) throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(settings.url())).timeout(settings.timeout())
+                .header("Content-Type", "text/xml; charset=utf-8")
+                .POST(HttpRequest.BodyPublishers.ofString(envelope, StandardCharsets.UTF_8));
+        if (authorization != null) {
+            b.header("Authorization", authorization);
+        }
+        HttpResponse<byte[]> r = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+        return new Answer(r.statusCode(), r.headers().firstValue("Content-Type").orElse(""), r.body());
     }
 
     /**
@@ -59,18 +163,11 @@ final class EwsClient {
                 + "\" xmlns:m=\"" + NS_M + "\" xmlns:t=\"" + NS_T + "\"><soap:Header><t:RequestServerVersion Version=\""
                 + EwsXml.esc(settings.version()) + "\"/></soap:Header><soap:Body>" + operationXml
                 + "</soap:Body></soap:Envelope>";
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(settings.url())).timeout(settings.timeout())
-                .header("Content-Type", "text/xml; charset=utf-8")
-                .POST(HttpRequest.BodyPublishers.ofString(envelope, StandardCharsets.UTF_8));
-        if (authorization != null) {
-            b.header("Authorization", authorization);
-        }
         gate.acquire(write);
-        HttpResponse<byte[]> r = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
-        int status = r.statusCode();
+        Answer r = ntlm != null ? sendNtlm(envelope) : sendHttpClient(envelope);
+        int status = r.status();
         Document doc = null;
-        if (r.body() != null && r.body().length > 0 && r.headers().firstValue("Content-Type").orElse("")
-                .contains("xml")) {
+        if (r.body() != null && r.body().length > 0 && r.contentType().contains("xml")) {
             doc = parse(r.body());
         }
         if (doc != null) {
