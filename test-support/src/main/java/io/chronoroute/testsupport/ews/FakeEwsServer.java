@@ -642,6 +642,14 @@ public final class FakeEwsServer implements AutoCloseable {
                                 "Recurrence can only be set on a single item or a recurring master.");
                     }
                     expand(item, fields, clock.instant().plus(Duration.ofDays(1)));
+                    if (touched.contains("Recurrence") && item.master()) {
+                        // like Exchange: (re)setting the pattern of a series drops its exceptions
+                        item.exceptions.values().forEach(items::remove);
+                        item.exceptions.clear();
+                        item.deletedOccurrences.clear();
+                        touched.add("ModifiedOccurrences");
+                        touched.add("DeletedOccurrences");
+                    }
                 }
                 if (item == null) {
                     item = materializeException(target, fields, ext);

@@ -72,8 +72,14 @@ public final class EwsDestinationWriter implements DestinationWriter {
     public static final String ORIGIN = "ChronorouteOrigin";
     public static final String RID = "ChronorouteRid";
     public static final String SERIES = "ChronorouteSeries";
+    /**
+     * Hash of the {@code t:Recurrence} last sent for a master: Recurrence is only re-sent when it differs, because
+     * Exchange drops a series' modified and deleted occurrences whenever Recurrence is set. (Masters written before
+     * this tag existed get their Recurrence re-sent once.)
+     */
+    public static final String RECURRENCE = "ChronorouteRecurrence";
     static final String CANCELLED_PREFIX = "cancelled:";
-    private static final List<String> TAGS = List.of(KEY, HASH, OWNER, ORIGIN, RID, SERIES);
+    private static final List<String> TAGS = List.of(KEY, HASH, OWNER, ORIGIN, RID, SERIES, RECURRENCE);
     private static final Logger LOG = LoggerFactory.getLogger(EwsDestinationWriter.class);
 
     private final EwsSettings settings;
@@ -117,7 +123,7 @@ public final class EwsDestinationWriter implements DestinationWriter {
             if (current == null && de.contentHash().equals(existing.tag(HASH))) {
                 return new WriteResult(existing.id(), existing.fingerprint(), false);
             }
-            id = update(existing, updates(de, true));
+            id = update(existing, updates(de, true, existing.tag(RECURRENCE)));
             created = false;
         } else {
             Element msg = EwsClient.check(client.call("<m:CreateItem SendMeetingInvitations=\"SendToNone\">"
@@ -174,7 +180,7 @@ public final class EwsDestinationWriter implements DestinationWriter {
         if (current == null && de.identity().equals(target.tag(KEY)) && de.contentHash().equals(target.tag(HASH))) {
             return new WriteResult(target.id(), target.fingerprint(), false);
         }
-        String id = update(target, updates(de, false));
+        String id = update(target, updates(de, false, null));
         EwsXml.Item after = getItem(id);
         if (after == null) {
             throw new DestinationException(ErrorKind.TRANSIENT, "notVisible", "exception written but not readable");
@@ -461,6 +467,10 @@ public final class EwsDestinationWriter implements DestinationWriter {
         if (de.origin() != null) {
             t.put(ORIGIN, de.origin());
         }
+        String rec = recurrence(de.event(), times(de.event()));
+        if (rec != null) {
+            t.put(RECURRENCE, EwsXml.sha(rec));
+        }
         if (de.event().recurrenceId() != null) {
             t.put(RID, SyncKey.ridText(de.event().recurrenceId()));
             t.put(SERIES, seriesIdentity(de.event()));
@@ -498,8 +508,11 @@ public final class EwsDestinationWriter implements DestinationWriter {
         return sb.append("</t:CalendarItem>").toString();
     }
 
-    /** SetItemField/DeleteItemField list for a full update (recurrence only for a master). */
-    private String updates(DestinationEvent de, boolean master) {
+    /**
+     * SetItemField/DeleteItemField list for an update; for a master, Recurrence only when its hash differs from
+     * {@code sentRecurrence} (the RECURRENCE tag on the item).
+     */
+    private String updates(DestinationEvent de, boolean master, String sentRecurrence) {
         CalendarEvent e = de.event();
         Times t = times(e);
         StringBuilder u = new StringBuilder();
@@ -512,7 +525,7 @@ public final class EwsDestinationWriter implements DestinationWriter {
         if (master) {
             u.append(set("calendar:IsAllDayEvent", EwsXml.el("IsAllDayEvent", String.valueOf(t.allDay))));
             String rec = recurrence(e, t);
-            if (rec != null) {
+            if (rec != null && !EwsXml.sha(rec).equals(sentRecurrence)) {
                 u.append(set("calendar:Recurrence", rec));
             }
         }

@@ -19,6 +19,7 @@ import io.chronoroute.processors.model.Person;
 import io.chronoroute.processors.sync.ContentHash;
 import io.chronoroute.processors.sync.SyncKey;
 import io.chronoroute.testsupport.ews.FakeEwsServer;
+import io.chronoroute.testsupport.RequestJournal;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -222,6 +223,46 @@ class EwsDestinationWriterTest {
         // the other writer's update + our stale one (ErrorIrresolvableConflict) + our retry after re-reading
         assertThat(ews.count("UpdateItem")).isEqualTo(3);
         assertThat(r.retries()).isZero();
+    }
+
+    private List<String> overrideSubjects() {
+        List<RemoteEvent> own = new ArrayList<>();
+        try {
+            writers.get(writers.size() - 1).listOwn(own::add);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        return own.stream().filter(e -> e.recurrenceId() != null).map(e -> ews.field(e.remoteId(), "Subject"))
+                .toList();
+    }
+
+    @Test
+    void overrideSurvivesATitleChangeOfItsMaster() {
+        CalendarEvent series = weekly("keep-series", "2026-12-07T08:00");
+        CalendarEvent moved = override(series, "2026-12-14T08:00", "2026-12-14T11:00", "Moved");
+        h.put(series, moved);
+        DestinationSyncService svc = service();
+        SyncResult first = svc.runOnce(SyncHarness.NAME);
+        assertThat(first.outcome()).as(first.message()).isEqualTo(SyncResult.Outcome.OK);
+        String masterId = itemOf(series);
+        assertThat(overrideSubjects()).containsExactly("Moved");
+        h.put(series.toBuilder().title("Renamed series").build());
+        SyncResult second = svc.runOnce(SyncHarness.NAME);
+        assertThat(second.outcome()).as(second.message()).isEqualTo(SyncResult.Outcome.OK);
+        assertThat(second.writeCalls()).isEqualTo(1);
+        assertThat(ews.field(masterId, "Subject")).isEqualTo("Renamed series");
+        assertThat(overrideSubjects()).containsExactly("Moved");
+        List<RequestJournal.Entry> updates = ews.journal().entries().stream()
+                .filter(e -> e.operation().equals("UpdateItem")).toList();
+        assertThat(updates.get(updates.size() - 1).body()).doesNotContain("calendar:Recurrence");
+        assertThat(svc.runOnce(SyncHarness.NAME).writeCalls()).isZero();
+        // a changed rule is still sent (and, as on Exchange, the fake then drops the exceptions)
+        h.put(series.toBuilder().title("Renamed series").rrules(List.of("FREQ=WEEKLY;COUNT=8;BYDAY=MO")).build());
+        SyncResult third = svc.runOnce(SyncHarness.NAME);
+        assertThat(third.outcome()).as(third.message()).isEqualTo(SyncResult.Outcome.OK);
+        updates = ews.journal().entries().stream().filter(e -> e.operation().equals("UpdateItem")).toList();
+        assertThat(updates.get(updates.size() - 1).body()).contains("calendar:Recurrence");
+        assertThat(overrideSubjects()).isEmpty(); // the fake mirrors Exchange: exceptions dropped with the rule
     }
 
     @Test
