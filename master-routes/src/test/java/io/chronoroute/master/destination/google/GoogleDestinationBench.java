@@ -143,6 +143,7 @@ public final class GoogleDestinationBench {
         }
         Path dir = Files.createTempDirectory("chronoroute-google-bench");
         DestinationConfig config = null;
+        boolean failed;
         try (FakeGoogleCalendar fake = FakeGoogleCalendar.builder().clock(clock).requestsPerMinute(RPM).build()
                 .start(); FakeTokenEndpoint tokens = new FakeTokenEndpoint()) {
             DefaultCamelContext camel = new DefaultCamelContext();
@@ -232,8 +233,13 @@ public final class GoogleDestinationBench {
             service.close();
             store.close();
             camel.stop();
+            failed = phases.stream().anyMatch(p -> p.result().outcome() != SyncResult.Outcome.OK);
         } finally {
             deleteTree(dir);
+        }
+        if (failed) {
+            System.out.println("A PHASE DID NOT END OK: the figures above are not valid");
+            System.exit(1);
         }
     }
 
