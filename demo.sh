@@ -31,7 +31,8 @@ if [ ! -d "$DATA/outlook-mac/Data/Events" ]; then
 fi
 cp src-routes-yaml/examples/agent/outlook-mac.camel.yaml "$DATA/sources/"
 
-JVM="-Xms64m -Xmx384m -XX:+UseSerialGC"
+export MALLOC_ARENA_MAX=2   # fewer glibc malloc arenas: ~100 MB less resident memory per JVM
+JVM="-Xms64m -Xmx512m -XX:+UseG1GC -XX:G1PeriodicGCInterval=5000 -XX:MaxMetaspaceSize=192m -Xss512k"
 java $JVM -jar master-routes/target/chronoroute-master.jar \
   --server.port="$MASTER_PORT" --chronoroute.data-dir="$DATA/master" \
   --chronoroute.admin-token="$DEMO_ADMIN_TOKEN" --chronoroute.feed-token="$DEMO_FEED_TOKEN" \
