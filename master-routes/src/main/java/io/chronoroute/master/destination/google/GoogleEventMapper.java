@@ -1,5 +1,6 @@
 package io.chronoroute.master.destination.google;
 
+import io.chronoroute.master.destination.AttendeeText;
 import com.google.api.client.util.DateTime;
 import com.google.api.services.calendar.model.Event;
 import com.google.api.services.calendar.model.EventDateTime;
@@ -164,31 +165,7 @@ public final class GoogleEventMapper {
     }
 
     private String description(CalendarEvent e) {
-        if (!attendeesInDescription || (e.attendees().isEmpty() && e.organizer() == null)) {
-            return e.description();
-        }
-        StringBuilder sb = new StringBuilder(e.description() == null ? "" : e.description());
-        if (sb.length() > 0) {
-            sb.append("\n\n");
-        }
-        if (e.organizer() != null) {
-            sb.append("Organizer: ").append(person(e.organizer().name(), e.organizer().email())).append('\n');
-        }
-        if (!e.attendees().isEmpty()) {
-            List<String> names = new ArrayList<>();
-            for (Attendee a : e.attendees()) {
-                names.add(person(a.name(), a.email()));
-            }
-            sb.append("Participants: ").append(String.join(", ", names)).append('\n');
-        }
-        return sb.toString().stripTrailing();
-    }
-
-    private static String person(String name, String email) {
-        if (name == null || name.isBlank()) {
-            return email == null ? "?" : email;
-        }
-        return email == null ? name : name + " <" + email + ">";
+        return AttendeeText.description(e, attendeesInDescription);
     }
 
     EventDateTime time(EventTime t) {
