@@ -91,8 +91,16 @@ public final class AgentState implements AutoCloseable {
         MVStore store = new MVStore.Builder()
                 .fileName(dataDir.resolve(FILE_NAME).toString())
                 .autoCommitDisabled()
+                // autoCommitDisabled() only stops the background timer; without a zero buffer MVStore would still
+                // commit by itself once ~19 MB are unsaved, putting half of a large change batch on disk alone.
+                .autoCommitBufferSize(0)
                 .open();
         return new AgentState(dataDir, store);
+    }
+
+    /** The MVStore version: one more per commit (tests check that a write is exactly one commit). */
+    long storeVersion() {
+        return store.getCurrentVersion();
     }
 
     public Path dataDir() {

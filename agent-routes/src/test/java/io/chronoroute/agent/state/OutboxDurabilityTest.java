@@ -46,6 +46,24 @@ class OutboxDurabilityTest {
         }
     }
 
+    /** A change batch far over MVStore's own auto-commit threshold (~19 MB) still reaches the disk as one commit. */
+    @Test
+    void aLargeWriteIsExactlyOneCommit() {
+        try (AgentState s = AgentState.open(dir)) {
+            String filler = "x".repeat(2000);
+            long before = s.storeVersion();
+            s.write(tx -> {
+                for (int i = 0; i < 10_000; i++) {
+                    ObjectNode e = event("u" + i, filler);
+                    tx.enqueueUpsert("k" + i, "src", "h" + i, e);
+                    tx.putCurrent("k" + i, new StoredEvent("src", "h" + i, e));
+                }
+                return null;
+            });
+            assertThat(s.storeVersion()).isEqualTo(before + 1);
+        }
+    }
+
     @Test
     void anAcknowledgementRemovesOnlyTheVersionThatWasSent() {
         try (AgentState s = AgentState.open(dir)) {
