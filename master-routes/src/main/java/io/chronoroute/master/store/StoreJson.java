@@ -1,6 +1,7 @@
 package io.chronoroute.master.store;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import java.io.IOException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
@@ -36,6 +37,28 @@ public final class StoreJson {
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("value of type " + value.getClass().getSimpleName()
                     + " cannot be stored as JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    /** Serializes a stored value as UTF-8 JSON bytes. */
+    public static byte[] writeBytes(Object value) {
+        try {
+            return MAPPER.writeValueAsBytes(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("value of type " + value.getClass().getSimpleName()
+                    + " cannot be stored as JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    /** Reads a stored value from UTF-8 JSON bytes; null in, null out. */
+    public static <T> T read(byte[] json, Class<T> type) {
+        if (json == null) {
+            return null;
+        }
+        try {
+            return MAPPER.readValue(json, type);
+        } catch (IOException e) {
+            throw new IllegalStateException("stored " + type.getSimpleName() + " is not readable: " + e.getMessage(), e);
         }
     }
 

@@ -14,6 +14,7 @@ import io.chronoroute.master.store.StoreJson;
 import io.chronoroute.processors.sync.SetDigest;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -30,6 +31,7 @@ import java.util.function.Supplier;
 import org.h2.mvstore.Cursor;
 import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
+import org.h2.mvstore.type.ByteArrayDataType;
 import org.h2.mvstore.type.LongDataType;
 import org.h2.mvstore.type.StringDataType;
 import org.slf4j.Logger;
@@ -53,9 +55,11 @@ import org.slf4j.LoggerFactory;
  * <h2>Maps</h2>
  * <ul>
  * <li>{@code agents}: id → AgentRecord JSON; {@code digests}: agentId → SetDigest "count:hex"</li>
- * <li>{@code obs}: "agentId␟syncKey" → Observation JSON and {@code obsHash}: same key → content hash (␟ = U+001F; one map for
+ * <li>{@code values}: number → UTF-8 JSON of an Observation or a ConsolidatedEvent; the two large-valued maps below
+ * hold only the number ({@link BlobIndex} says why)</li>
+ * <li>{@code obsRef}: "agentId␟syncKey" → Observation value number and {@code obsHash}: same key → content hash (␟ = U+001F; one map for
  * all agents; per-agent reads are prefix scans with a cursor)</li>
- * <li>{@code consolidated}: identity → ConsolidatedEvent JSON; {@code tombstones}: deleted identities;
+ * <li>{@code consolidatedRef}: identity → ConsolidatedEvent value number; {@code tombstones}: deleted identities;
  * {@code identitySeq}: identity → its latest change sequence; {@code changes}: seq → "L"|"D" + identity, only the
  * latest seq of each identity (the previous one is removed when an identity changes again)</li>
  * <li>{@code idem}: "namespace␟key" → epoch millis when added</li>
@@ -96,9 +100,11 @@ public final class EmbeddedMasterStore implements MasterStore {
 
     private final MVMap<String, String> agents;
     private final MVMap<String, String> digests;
-    private final MVMap<String, String> obs;
+    private final BlobIndex obs;
     private final MVMap<String, String> obsHash;
-    private final MVMap<String, String> consolidated;
+    private final BlobIndex consolidated;
+    private final MVMap<Long, byte[]> values;
+    private long valueSeq;
     private final MVMap<String, Boolean> tombstones;
     private final MVMap<String, Long> identitySeq;
     private final MVMap<Long, String> changes;
@@ -135,6 +141,10 @@ public final class EmbeddedMasterStore implements MasterStore {
         this.store = new MVStore.Builder()
                 .fileName(file.toString())
                 .autoCommitDisabled()
+                // autoCommitDisabled() only stops the background timer: MVStore still commits by itself from inside
+                // a put once ~19 MB of changes are unsaved, which split a large apply into two commits on disk (the
+                // first half durable on its own). A zero buffer turns that off; only commit() writes.
+                .autoCommitBufferSize(0)
                 .cacheSize(Math.max(1, cacheSizeMb))
                 // no page compression: LZF took over half the CPU of a 10,000-event ingest (JFR), for a smaller
                 // file only. Pages written compressed by older versions are still read.
@@ -142,9 +152,15 @@ public final class EmbeddedMasterStore implements MasterStore {
         try {
             agents = stringMap("agents");
             digests = stringMap("digests");
-            obs = stringMap("obs");
+            values = store.openMap("values", new MVMap.Builder<Long, byte[]>()
+                    .keyType(LongDataType.INSTANCE).valueType(ByteArrayDataType.INSTANCE));
+            Long lastValue = values.lastKey();
+            valueSeq = lastValue == null ? 0 : lastValue;
+            obs = new BlobIndex(stringLongMap("obsRef"), values, () -> ++valueSeq);
             obsHash = stringMap("obsHash");
-            consolidated = stringMap("consolidated");
+            consolidated = new BlobIndex(stringLongMap("consolidatedRef"), values, () -> ++valueSeq);
+            migrateInlineValues("obs", obs);
+            migrateInlineValues("consolidated", consolidated);
             tombstones = store.openMap("tombstones");
             identitySeq = stringLongMap("identitySeq");
             changes = longStringMap("changes");
@@ -166,7 +182,12 @@ public final class EmbeddedMasterStore implements MasterStore {
             throw e;
         }
         LOG.info("embedded master store open: {} ({} agents, {} consolidated events, change seq {})", file,
-                agents.sizeAsLong(), consolidated.sizeAsLong(), counter("changeSeq"));
+                agents.sizeAsLong(), consolidated.size(), counter("changeSeq"));
+    }
+
+    /** The MVStore version: one more per commit (tests check that an apply is exactly one commit). */
+    long storeVersion() {
+        return store.getCurrentVersion();
     }
 
     /** The store file. */
@@ -197,7 +218,7 @@ public final class EmbeddedMasterStore implements MasterStore {
         write(() -> {
             existed[0] = agents.remove(id) != null;
             String prefix = id + SEP;
-            existed[0] |= removePrefix(obs, prefix) | removePrefix(obsHash, prefix);
+            existed[0] |= obs.removePrefix(prefix) | removePrefix(obsHash, prefix);
             existed[0] |= digests.remove(id) != null;
             for (String key : keysWithPrefix(updates, prefix)) {
                 removeUpdate(StoreJson.read(updates.get(key), AgentUpdate.class));
@@ -230,7 +251,7 @@ public final class EmbeddedMasterStore implements MasterStore {
 
     @Override
     public void forEachObservation(String agentId, Consumer<Observation> action) {
-        forEachValue(obs, agentId + SEP, json -> action.accept(StoreJson.read(json, Observation.class)));
+        forEachBlob(obs, agentId + SEP, json -> action.accept(StoreJson.read(json, Observation.class)));
     }
 
     @Override
@@ -261,7 +282,7 @@ public final class EmbeddedMasterStore implements MasterStore {
 
     @Override
     public void forEachConsolidated(boolean includeDeleted, Consumer<ConsolidatedEvent> action) {
-        forEachValue(consolidated, null, json -> {
+        forEachBlob(consolidated, null, json -> {
             ConsolidatedEvent e = StoreJson.read(json, ConsolidatedEvent.class);
             if (includeDeleted || !e.deleted()) {
                 action.accept(e);
@@ -271,7 +292,7 @@ public final class EmbeddedMasterStore implements MasterStore {
 
     @Override
     public long consolidatedCount() {
-        return read(() -> consolidated.sizeAsLong() - tombstones.sizeAsLong());
+        return read(() -> consolidated.size() - tombstones.sizeAsLong());
     }
 
     @Override
@@ -303,9 +324,9 @@ public final class EmbeddedMasterStore implements MasterStore {
         StoreChecks.checkChangeSet(cs);
         // phase 1 (no writes): serialize everything that does not depend on the stored state
         String agentJson = cs.putAgent == null ? null : StoreJson.write(cs.putAgent);
-        List<String> obsJson = new ArrayList<>(cs.putObservations.size());
+        List<byte[]> obsJson = new ArrayList<>(cs.putObservations.size());
         for (Observation o : cs.putObservations) {
-            obsJson.add(StoreJson.write(o));
+            obsJson.add(StoreJson.writeBytes(o));
         }
         List<String> conflictJson = new ArrayList<>(cs.putConflicts.size());
         for (Conflict c : cs.putConflicts) {
@@ -323,12 +344,12 @@ public final class EmbeddedMasterStore implements MasterStore {
         lock.writeLock().lock();
         try {
             long seq = counter("changeSeq");
-            List<String> consolidatedJson = new ArrayList<>(cs.putConsolidated.size());
+            List<byte[]> consolidatedJson = new ArrayList<>(cs.putConsolidated.size());
             for (ConsolidatedEvent e : cs.putConsolidated) {
                 ConsolidatedEvent s = new ConsolidatedEvent(e.identity(), e.eventJson(), e.contentHash(), e.origins(),
                         e.version(), ++seq, e.updatedAt(), e.deleted(), e.lastWriter());
                 stored.add(s);
-                consolidatedJson.add(StoreJson.write(s));
+                consolidatedJson.add(StoreJson.writeBytes(s));
             }
             // phase 2: change the maps, then commit; roll back on any failure
             try {
@@ -378,7 +399,7 @@ public final class EmbeddedMasterStore implements MasterStore {
     }
 
     /** Removals first, then puts (a key both removed and put ends up put); digests updated incrementally. */
-    private void applyObservations(ChangeSet cs, List<String> obsJson) {
+    private void applyObservations(ChangeSet cs, List<byte[]> obsJson) {
         Map<String, SetDigest> touched = new LinkedHashMap<>();
         for (String[] pair : cs.removeObservations) {
             String key = obsKey(pair[0], pair[1]);
@@ -758,6 +779,46 @@ public final class EmbeddedMasterStore implements MasterStore {
             keys.add(k);
         }
         return keys;
+    }
+
+    /** As {@link #forEachEntry}, for the values of a {@link BlobIndex}. */
+    private void forEachBlob(BlobIndex map, String prefix, Consumer<byte[]> action) {
+        String last = null;
+        while (true) {
+            List<BlobIndex.Entry> batch;
+            lock.readLock().lock();
+            try {
+                batch = map.batch(prefix, last, BATCH);
+            } finally {
+                lock.readLock().unlock();
+            }
+            for (BlobIndex.Entry e : batch) {
+                action.accept(e.value());
+            }
+            if (batch.size() < BATCH) {
+                return;
+            }
+            last = batch.get(batch.size() - 1).key();
+        }
+    }
+
+    /**
+     * Moves the values of a map written by 0.1 versions before the {@link BlobIndex} layout (key → JSON string in
+     * the leaf) into the new layout, then drops the old map. Runs once, at open, in the opening commit.
+     */
+    private void migrateInlineValues(String oldName, BlobIndex target) {
+        if (!store.hasMap(oldName)) {
+            return;
+        }
+        MVMap<String, String> old = stringMap(oldName);
+        long n = 0;
+        for (Cursor<String, String> c = old.cursor(null); c.hasNext(); ) {
+            String k = c.next();
+            target.put(k, c.getValue().getBytes(StandardCharsets.UTF_8));
+            n++;
+        }
+        store.removeMap(old);
+        LOG.info("embedded master store: moved {} values of map '{}' to the indexed layout", n, oldName);
     }
 
     private void forEachValue(MVMap<String, String> map, String prefix, Consumer<String> action) {

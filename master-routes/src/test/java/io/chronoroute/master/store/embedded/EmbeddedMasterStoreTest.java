@@ -2,7 +2,16 @@ package io.chronoroute.master.store.embedded;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.chronoroute.master.store.ChangeSet;
+import io.chronoroute.master.store.ConsolidatedEvent;
 import io.chronoroute.master.store.MasterStore;
+import io.chronoroute.master.store.Observation;
+import io.chronoroute.master.store.StoreJson;
+import org.h2.mvstore.MVMap;
+import org.h2.mvstore.MVStore;
+import org.h2.mvstore.type.ByteArrayDataType;
+import org.h2.mvstore.type.LongDataType;
+import org.h2.mvstore.type.StringDataType;
 import io.chronoroute.master.store.MasterStoreContractTest;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -41,6 +50,84 @@ class EmbeddedMasterStoreTest extends MasterStoreContractTest {
     void theStoreIsOneFileInTheDataDirectory() {
         assertThat(((EmbeddedMasterStore) store).file()).isEqualTo(dataDir.resolve("master.mv.db").toAbsolutePath());
         assertThat(Files.isRegularFile(dataDir.resolve("master.mv.db"))).isTrue();
+    }
+
+    /** A data file of the first 0.1 layout (values inline in "obs" and "consolidated") opens with its data intact. */
+    @Test
+    void aFileWithInlineValuesIsMovedToTheIndexedLayout() throws Exception {
+        store.close();
+        store = null;
+        Path oldDir = Files.createDirectories(tmp.resolve("old-layout"));
+        Observation o = obs("a1", "k1", "h1");
+        ConsolidatedEvent e = event("ident-k1", false);
+        try (MVStore mv = new MVStore.Builder().fileName(oldDir.resolve(EmbeddedMasterStore.FILE_NAME).toString())
+                .autoCommitDisabled().open()) {
+            mv.openMap("obs", new MVMap.Builder<String, String>().keyType(StringDataType.INSTANCE)
+                    .valueType(StringDataType.INSTANCE)).put("a1\u001fk1", StoreJson.write(o));
+            mv.openMap("obsHash", new MVMap.Builder<String, String>().keyType(StringDataType.INSTANCE)
+                    .valueType(StringDataType.INSTANCE)).put("a1\u001fk1", "h1");
+            mv.openMap("consolidated", new MVMap.Builder<String, String>().keyType(StringDataType.INSTANCE)
+                    .valueType(StringDataType.INSTANCE)).put("ident-k1", StoreJson.write(e));
+            mv.commit();
+        }
+        try (EmbeddedMasterStore s = new EmbeddedMasterStore(oldDir, 4, false)) {
+            assertThat(s.findObservation("a1", "k1")).contains(o);
+            assertThat(s.findConsolidated("ident-k1")).contains(e);
+            List<Observation> all = new ArrayList<>();
+            s.forEachObservation("a1", all::add);
+            assertThat(all).containsExactly(o);
+        }
+        try (EmbeddedMasterStore s = new EmbeddedMasterStore(oldDir, 4, false)) {
+            assertThat(s.findObservation("a1", "k1")).contains(o);
+            assertThat(s.consolidatedCount()).isEqualTo(1);
+        }
+    }
+
+    /**
+     * A large change set (here about 40 MB of values, over MVStore's own auto-commit threshold) is one commit: no
+     * half of it can reach the disk on its own.
+     */
+    @Test
+    void aLargeApplyIsExactlyOneCommit() {
+        EmbeddedMasterStore s = (EmbeddedMasterStore) store;
+        String filler = "x".repeat(2000);
+        ChangeSet cs = new ChangeSet();
+        for (int i = 0; i < 10_000; i++) {
+            String key = String.format("%032x", i);
+            cs.putObservations.add(new Observation("big", key, "ident-" + i, "hash-" + i,
+                    "{\"uid\":\"" + key + "\",\"description\":\"" + filler + "\"}"));
+            cs.putConsolidated.add(new ConsolidatedEvent("ident-" + i, "{\"uid\":\"" + key + "\",\"description\":\""
+                    + filler + "\"}", "hash-" + i, List.of("big/" + key), 1, 0, T0, false, "big/" + key));
+        }
+        long before = s.storeVersion();
+        store.apply(cs);
+        assertThat(s.storeVersion()).isEqualTo(before + 1);
+    }
+
+    /** A replaced or removed value leaves nothing behind in the value map. */
+    @Test
+    void replacedValuesFreeTheirSlots() {
+        for (int round = 0; round < 3; round++) {
+            ChangeSet cs = new ChangeSet();
+            for (int i = 0; i < 50; i++) {
+                cs.putObservations.add(obs("a1", "k" + i, "h" + round + "-" + i));
+                cs.putConsolidated.add(event("ident-k" + i, false));
+            }
+            store.apply(cs);
+        }
+        ChangeSet drop = new ChangeSet();
+        for (int i = 0; i < 10; i++) {
+            drop.removeObservations.add(new String[] {"a1", "k" + i});
+        }
+        store.apply(drop);
+        store.close();
+        store = null;
+        try (MVStore mv = new MVStore.Builder().fileName(dataDir.resolve(EmbeddedMasterStore.FILE_NAME).toString())
+                .readOnly().open()) {
+            // 40 observations + 50 consolidated events
+            assertThat(mv.openMap("values", new MVMap.Builder<Long, byte[]>().keyType(LongDataType.INSTANCE)
+                    .valueType(ByteArrayDataType.INSTANCE)).sizeAsLong()).isEqualTo(90);
+        }
     }
 
     /**
