@@ -1,5 +1,8 @@
 package io.chronoroute.master.ingest;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chronoroute.master.config.ChronorouteProperties;
@@ -18,9 +21,13 @@ import org.apache.camel.ExchangeProperty;
 import org.apache.camel.Header;
 import org.springframework.stereotype.Component;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.DateTimeException;
 import java.time.ZoneId;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -40,6 +47,8 @@ public class HeartbeatReader {
     private static final Pattern DIGEST = Pattern.compile("\\d{1,12}:[0-9a-fA-F]{64}");
     private static final int MAX_BATCH_ID = 256;
     private static final int PARALLEL_THRESHOLD = 256;
+    private static final int CHUNK = 1024;
+    private static final Set<String> ARRAYS = Set.of("events", "changed", "deleted");
 
     private final RequestJson json;
     private final ChronorouteProperties props;
@@ -64,20 +73,25 @@ public class HeartbeatReader {
         }
     }
 
+    /**
+     * Reads in two streaming passes so a 10,000-event body is never held as one JSON tree: the first pass reads the
+     * small top-level fields and counts the arrays (so the limits and the source zone are known before any event
+     * is parsed, whatever the field order); the second reads the events {@value #CHUNK} at a time, each chunk
+     * parsed and hashed in parallel and then dropped.
+     */
     public HeartbeatRequest read(@Body byte[] body, @ExchangeProperty(SecurityHeaders.AGENT) AgentRecord agent) {
-        JsonNode root = json.object(body, true);
-        JsonNode events = root.get("events");
-        JsonNode changed = root.get("changed");
-        JsonNode deleted = root.get("deleted");
-        boolean hasEvents = events != null && !events.isNull();
-        boolean hasChanged = changed != null && !changed.isNull();
+        if (body != null && body.length > json.maxBytes()) {
+            throw ApiException.tooLarge("", "request body is " + body.length + " bytes; the limit is " + json.maxBytes());
+        }
+        ObjectNode root = json.mapper().createObjectNode();
+        Map<String, Integer> counts = new HashMap<>();
+        scanTopLevel(body, root, counts);
+        boolean hasEvents = counts.containsKey("events");
+        boolean hasChanged = counts.containsKey("changed");
         if (hasEvents && hasChanged) {
             throw ApiException.badRequest("events", "send either events (full set) or changed/deleted (delta), not both");
         }
-        checkArray(events, "events");
-        checkArray(changed, "changed");
-        checkArray(deleted, "deleted");
-        int count = size(events) + size(changed) + size(deleted);
+        int count = counts.values().stream().mapToInt(Integer::intValue).sum();
         if (count > props.maxEventsPerHeartbeat()) {
             throw ApiException.tooLarge(hasEvents ? "events" : "changed", count + " events in one heartbeat; the limit is "
                     + props.maxEventsPerHeartbeat());
@@ -100,20 +114,107 @@ public class HeartbeatReader {
         Map<String, String> inventory = inventory(root);
 
         Map<String, Incoming.Upsert> upserts = new LinkedHashMap<>();
-        if (hasEvents) {
-            readEvents(events, "events", agent.id(), zone, upserts);
-        }
-        if (hasChanged) {
-            readEvents(changed, "changed", agent.id(), zone, upserts);
-        }
         Set<String> deletes = new LinkedHashSet<>();
-        if (deleted != null && !deleted.isNull()) {
-            for (int i = 0; i < deleted.size(); i++) {
-                deletes.add(deleteKey(deleted.get(i), "deleted[" + i + "]", agent.id(), zone));
-            }
+        if (count > 0) {
+            readArrays(body, agent.id(), zone, upserts, deletes);
         }
         return new HeartbeatRequest(agent, batchId, status, stats, hasEvents, List.copyOf(upserts.values()), deletes,
                 digest, inventory, true);
+    }
+
+    /**
+     * Pass 1: every top-level field except the event arrays into {@code root}; the event arrays ({@link #ARRAYS})
+     * only counted (absent or null: not in {@code counts}). Malformed JSON, a non-object body, a duplicate
+     * top-level field or an event array that is not an array → 400.
+     */
+    private void scanTopLevel(byte[] body, ObjectNode root, Map<String, Integer> counts) {
+        if (body == null || body.length == 0) {
+            return;
+        }
+        try (JsonParser p = json.mapper().getFactory().createParser(body)) {
+            JsonToken t = p.nextToken();
+            if (t == null) {
+                return;
+            }
+            if (t != JsonToken.START_OBJECT) {
+                throw ApiException.badRequest("", "expected a JSON object");
+            }
+            Set<String> seen = new HashSet<>();
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                if (!seen.add(field)) {
+                    throw ApiException.badRequest(field, "appears twice");
+                }
+                JsonToken v = p.nextToken();
+                if (ARRAYS.contains(field)) {
+                    if (v == JsonToken.VALUE_NULL) {
+                        continue;
+                    }
+                    if (v != JsonToken.START_ARRAY) {
+                        throw ApiException.badRequest(field, "must be an array");
+                    }
+                    int n = 0;
+                    while (p.nextToken() != JsonToken.END_ARRAY) {
+                        p.skipChildren();
+                        n++;
+                    }
+                    counts.put(field, n);
+                } else {
+                    root.set(field, json.mapper().readTree(p));
+                }
+            }
+            if (p.nextToken() != null) {
+                throw ApiException.badRequest("", "unexpected content after the JSON object");
+            }
+        } catch (JsonProcessingException e) {
+            throw malformed(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Pass 2: the event arrays, element by element; pass 1 has validated the structure. */
+    private void readArrays(byte[] body, String agentId, ZoneId zone, Map<String, Incoming.Upsert> upserts,
+                            Set<String> deletes) {
+        try (JsonParser p = json.mapper().getFactory().createParser(body)) {
+            p.nextToken();
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                JsonToken v = p.nextToken();
+                if (!ARRAYS.contains(field) || v != JsonToken.START_ARRAY) {
+                    p.skipChildren();
+                    continue;
+                }
+                List<JsonNode> chunk = new ArrayList<>(CHUNK);
+                int first = 0;
+                while (p.nextToken() != JsonToken.END_ARRAY) {
+                    JsonNode element = json.mapper().readTree(p);
+                    if (field.equals("deleted")) {
+                        deletes.add(deleteKey(element, "deleted[" + first + "]", agentId, zone));
+                        first++;
+                        continue;
+                    }
+                    chunk.add(element);
+                    if (chunk.size() == CHUNK) {
+                        readEvents(chunk, field, first, agentId, zone, upserts);
+                        first += chunk.size();
+                        chunk.clear();
+                    }
+                }
+                if (!chunk.isEmpty()) {
+                    readEvents(chunk, field, first, agentId, zone, upserts);
+                }
+            }
+        } catch (JsonProcessingException e) {
+            throw malformed(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static ApiException malformed(JsonProcessingException e) {
+        return ApiException.badRequest("", "malformed JSON" + (e.getLocation() == null ? ""
+                : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr()));
     }
 
     /** The JSON array of {@code POST /sync/import/{source_id}}: upserts of the synthetic agent. */
@@ -140,16 +241,18 @@ public class HeartbeatReader {
     }
 
     /**
-     * Parses, validates, normalizes and hashes every event. Events are independent, so large batches use all
-     * cores; the error reported is always the one of the lowest index, as a sequential read would report it.
+     * Parses, validates, normalizes and hashes one chunk of events ({@code first} is the array index of its first
+     * element). Events are independent, so large chunks use all cores; the error reported is always the one of the
+     * lowest index, as a sequential read would report it.
      */
-    private void readEvents(JsonNode arr, String name, String agentId, ZoneId zone, Map<String, Incoming.Upsert> out) {
-        int n = arr.size();
+    private void readEvents(List<JsonNode> chunk, String name, int first, String agentId, ZoneId zone,
+                            Map<String, Incoming.Upsert> out) {
+        int n = chunk.size();
         Object[] results = new Object[n];
         IntStream range = IntStream.range(0, n);
         (n >= PARALLEL_THRESHOLD ? range.parallel() : range).forEach(i -> {
             try {
-                results[i] = upsert(arr.get(i), name + "[" + i + "]", agentId, zone);
+                results[i] = upsert(chunk.get(i), name + "[" + (first + i) + "]", agentId, zone);
             } catch (RuntimeException e) {
                 results[i] = e;
             }
@@ -264,15 +367,5 @@ public class HeartbeatReader {
             out.put(s.substring(0, c), s.substring(c + 1));
         }
         return out;
-    }
-
-    private static void checkArray(JsonNode n, String field) {
-        if (n != null && !n.isNull() && !n.isArray()) {
-            throw ApiException.badRequest(field, "must be an array");
-        }
-    }
-
-    private static int size(JsonNode n) {
-        return n == null || n.isNull() ? 0 : n.size();
     }
 }

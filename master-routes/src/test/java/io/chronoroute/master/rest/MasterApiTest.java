@@ -211,6 +211,42 @@ class MasterApiTest {
         assertThat(r.body()).doesNotContain("Exception").doesNotContain("at io.");
     }
 
+    /**
+     * The body is read in streaming passes: the source zone applies to the events whatever the field order, an
+     * error deep in the array names its index, and a top-level field given twice is refused.
+     */
+    @Test
+    void theSourceZoneAppliesWhereverItStandsAndErrorsNameTheirIndex() {
+        String a = uniqueId("a");
+        String cred = register(a);
+        String ok = "{\"protocol\":2,\"batch_id\":\"" + a + "-1\",\"changed\":[{\"uid\":\"z1\",\"title\":\"Zoned\","
+                + "\"start\":\"2025-06-10T09:00:00\",\"end\":\"2025-06-10T10:00:00\"}],\"deleted\":[],"
+                + "\"source_time_zone\":\"America/New_York\"}";
+        ApiClient.Response r = api.send("POST", "/sync/agents/" + a + "/heartbeat", cred, ok);
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        JsonNode start = eventsOf(a).get(0).get("start");
+        assertThat(start.toString()).contains("2025-06-10T09:00").contains("America/New_York");
+
+        List<Map<String, Object>> many = new ArrayList<>();
+        for (int i = 0; i < 2500; i++) {
+            many.add(event(a + "-uid-" + i, "E" + i, "2025-06-10T09:00:00", "2025-06-10T10:00:00"));
+        }
+        many.get(2100).put("end", "not a date");
+        r = heartbeat(a, cred, delta(a + "-2", many, List.of()));
+        assertThat(r.status()).as(r.body()).isEqualTo(400);
+        assertThat(r.json().get("field").asText()).isEqualTo("changed[2100].end");
+        assertThat(eventsOf(a).size()).isEqualTo(1);
+
+        r = api.send("POST", "/sync/agents/" + a + "/heartbeat", cred, "{\"status\":\"a\",\"status\":\"b\"}");
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.json().get("field").asText()).isEqualTo("status");
+        r = api.send("POST", "/sync/agents/" + a + "/heartbeat", cred, "[1,2]");
+        assertThat(r.status()).isEqualTo(400);
+        r = api.send("POST", "/sync/agents/" + a + "/heartbeat", cred, "{\"changed\":{}}");
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.json().get("field").asText()).isEqualTo("changed");
+    }
+
     @Test
     void anInvalidDateIs400NamingTheFieldAndNothingIsApplied() {
         String a = uniqueId("a");
