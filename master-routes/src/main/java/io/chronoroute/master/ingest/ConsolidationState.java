@@ -30,8 +30,8 @@ public final class ConsolidationState {
     private final Map<String, ConsolidatedEvent> working = new HashMap<>();
     private final Map<String, ConsolidatedEvent> dirty = new LinkedHashMap<>();
     final ChangeSet changes = new ChangeSet();
-    private final List<Incoming> items;
-    private final Object request;
+    private List<Incoming> items;
+    private Object request;
     int upserted;
     int deleted;
     int unchanged;
@@ -106,6 +106,17 @@ public final class ConsolidationState {
         changes.putConsolidated.clear();
         changes.putConsolidated.addAll(dirty.values());
         return changes;
+    }
+
+    /**
+     * After folding: drops what only the fold needed (the incoming items with their parsed events, the consolidated
+     * events read for comparison) and keeps {@code request} (the caller's lighter copy), so a large ingest does not
+     * hold its input while the store applies its output.
+     */
+    public void release(Object request) {
+        this.items = List.of();
+        this.working.clear();
+        this.request = request;
     }
 
     public Map<String, String> hashes() {

@@ -30,6 +30,12 @@ public record HeartbeatRequest(AgentRecord agent, String batchId, String status,
         return agent.id();
     }
 
+    /** This request without its incoming events (kept for the answer once they are folded). */
+    public HeartbeatRequest withoutEvents() {
+        return new HeartbeatRequest(agent, batchId, status, stats, snapshot, List.of(), Set.of(), digest, inventory,
+                seen);
+    }
+
     /**
      * Identity, not value, equality: a request is one message. Camel hashes the body when it evaluates
      * {@code ${body.x}} (its bean-info cache key), and the value hash walked all 10,000 events of a large heartbeat.

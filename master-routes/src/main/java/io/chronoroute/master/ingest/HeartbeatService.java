@@ -76,10 +76,11 @@ public class HeartbeatService {
     }
 
     public Map<String, Object> commit(ConsolidationState state) {
-        HeartbeatRequest req = (HeartbeatRequest) state.request();
+        HeartbeatRequest req = ((HeartbeatRequest) state.request()).withoutEvents();
         AgentRecord agent = req.agent();
         Instant now = state.now();
         ChangeSet cs = state.changeSet();
+        state.release(req);
         boolean changed = state.upserted() + state.deleted() > 0;
         if (req.seen()) {
             cs.putAgent = agent.seen(now, req.status() == null ? "active" : req.status(), req.stats(),
