@@ -65,6 +65,7 @@ public final class FakeGoogleCalendar implements AutoCloseable {
     private final AtomicLong httpRequests = new AtomicLong();
     private final Map<String, double[]> buckets = new HashMap<>();
     private final List<ScriptedFailure> scripted = new ArrayList<>();
+    private final List<ScriptedFailure> scriptedBatches = new ArrayList<>();
     private volatile int requestsPerMinute;
     private volatile QuotaResponse quotaResponse;
     private HttpServer server;
@@ -220,6 +221,16 @@ public final class FakeGoogleCalendar implements AutoCloseable {
     }
 
     // ---------------------------------------------------------------- inspection
+
+    /**
+     * The next {@code n} batch requests are refused as a whole (no part runs, none is counted against the quota)
+     * with this status and reason in Google's error format, like {@link #failNext}.
+     */
+    public synchronized void failNextBatch(int n, int status, String reason, long retryAfterSeconds) {
+        for (int i = 0; i < n; i++) {
+            scriptedBatches.add(new ScriptedFailure(status, reason, retryAfterSeconds));
+        }
+    }
 
     public String primaryCalendarId() {
         return store.primaryId();
@@ -536,6 +547,24 @@ public final class FakeGoogleCalendar implements AutoCloseable {
             byte[] out = mapper.writeValueAsBytes(r.body());
             ex.getResponseHeaders().set("Content-Type", "application/json; charset=UTF-8");
             ex.sendResponseHeaders(400, out.length);
+            ex.getResponseBody().write(out);
+            return;
+        }
+        ScriptedFailure refusal;
+        synchronized (this) {
+            refusal = scriptedBatches.isEmpty() ? null : scriptedBatches.remove(0);
+        }
+        if (refusal != null) {
+            String domain = refusal.reason().contains("imit") || refusal.reason().contains("uota") ? "usageLimits"
+                    : "global";
+            ApiResult r = error(new GoogleApiException(refusal.status(), domain, refusal.reason(),
+                    message(refusal.reason()), refusal.retryAfterSeconds() > 0 ? (int) refusal.retryAfterSeconds()
+                    : null));
+            journal.add(new RequestJournal.Entry(clock.instant(), method, path, query, "batch", r.status(), text));
+            r.headers().forEach((k, v) -> ex.getResponseHeaders().set(k, v));
+            byte[] out = mapper.writeValueAsBytes(r.body());
+            ex.getResponseHeaders().set("Content-Type", "application/json; charset=UTF-8");
+            ex.sendResponseHeaders(r.status(), out.length);
             ex.getResponseBody().write(out);
             return;
         }
