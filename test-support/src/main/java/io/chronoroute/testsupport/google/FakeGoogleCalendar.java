@@ -71,7 +71,7 @@ public final class FakeGoogleCalendar implements AutoCloseable {
     private HttpServer server;
     private ExecutorService executor;
 
-    private record ScriptedFailure(int status, String reason, long retryAfterSeconds) {
+    private record ScriptedFailure(int status, String reason, long retryAfterSeconds, boolean writesOnly) {
     }
 
     private record ApiResult(int status, JsonNode body, Map<String, String> headers) {
@@ -216,7 +216,17 @@ public final class FakeGoogleCalendar implements AutoCloseable {
      */
     public synchronized void failNext(int n, int status, String reason, long retryAfterSeconds) {
         for (int i = 0; i < n; i++) {
-            scripted.add(new ScriptedFailure(status, reason, retryAfterSeconds));
+            scripted.add(new ScriptedFailure(status, reason, retryAfterSeconds, false));
+        }
+    }
+
+    /**
+     * Like {@link #failNext}, but only event writes (insert/import/update/patch/delete, batch parts included) take
+     * these failures; reads pass. Queued with the others in one order: each call takes the first failure it may.
+     */
+    public synchronized void failNextWrites(int n, int status, String reason, long retryAfterSeconds) {
+        for (int i = 0; i < n; i++) {
+            scripted.add(new ScriptedFailure(status, reason, retryAfterSeconds, true));
         }
     }
 
@@ -228,7 +238,7 @@ public final class FakeGoogleCalendar implements AutoCloseable {
      */
     public synchronized void failNextBatch(int n, int status, String reason, long retryAfterSeconds) {
         for (int i = 0; i < n; i++) {
-            scriptedBatches.add(new ScriptedFailure(status, reason, retryAfterSeconds));
+            scriptedBatches.add(new ScriptedFailure(status, reason, retryAfterSeconds, false));
         }
     }
 
@@ -325,7 +335,7 @@ public final class FakeGoogleCalendar implements AutoCloseable {
         String op = operation(method, segments);
         ApiResult result;
         try {
-            checkScriptedAndQuota(q, headers);
+            checkScriptedAndQuota(q, headers, op);
             result = dispatch(method, segments, q, headers, body);
         } catch (GoogleApiException e) {
             result = error(e);
@@ -334,10 +344,15 @@ public final class FakeGoogleCalendar implements AutoCloseable {
         return result;
     }
 
-    private void checkScriptedAndQuota(Map<String, List<String>> q, Headers headers) {
+    private void checkScriptedAndQuota(Map<String, List<String>> q, Headers headers, String op) {
         synchronized (this) {
-            if (!scripted.isEmpty()) {
-                ScriptedFailure f = scripted.remove(0);
+            ScriptedFailure f = null;
+            for (int i = 0; i < scripted.size() && f == null; i++) {
+                if (!scripted.get(i).writesOnly() || WRITE_OPERATIONS.contains(op)) {
+                    f = scripted.remove(i);
+                }
+            }
+            if (f != null) {
                 String domain = f.reason().contains("imit") || f.reason().contains("uota") ? "usageLimits" : "global";
                 throw new GoogleApiException(f.status(), domain, f.reason(), message(f.reason()),
                         f.retryAfterSeconds() > 0 ? (int) f.retryAfterSeconds() : null);
