@@ -15,6 +15,7 @@ import io.chronoroute.master.destination.RemoteEvent;
 import io.chronoroute.master.destination.SyncResult;
 import io.chronoroute.master.destination.WriteResult;
 import io.chronoroute.processors.model.CalendarEvent;
+import io.chronoroute.processors.model.EventTime;
 import io.chronoroute.processors.sync.ContentHash;
 import io.chronoroute.processors.sync.SyncKey;
 import io.chronoroute.testsupport.RequestJournal;
@@ -131,6 +132,49 @@ class GoogleBatchSyncTest {
         assertThat(kit.live()).hasSize(118);
         assertThat(kit.service().runOnce(NAME).writeCalls()).isZero();
         assertThat(kit.service().status(NAME).liveEvents()).isEqualTo(118);
+    }
+
+    @Test
+    void overridesOfASeriesAreBatchedAfterTheirMasterAndResetInABatch() {
+        LocalDateTime first = LocalDateTime.of(2025, 10, 6, 9, 0);
+        CalendarEvent master = GoogleKit.event("weekly@example.com", "outlook", first, 60).title("Weekly")
+                .rrules(List.of("FREQ=WEEKLY;BYDAY=MO;COUNT=8")).build();
+        List<CalendarEvent> overrides = new ArrayList<>();
+        for (int week = 1; week <= 3; week++) {
+            EventTime rid = EventTime.ofZoned(first.plusWeeks(week), GoogleKit.BERLIN);
+            overrides.add(GoogleKit.event("weekly@example.com", "outlook", first.plusWeeks(week).plusHours(2), 60)
+                    .title("Moved " + week).recurrenceId(rid).build());
+        }
+        overrides.forEach(kit::put); // the overrides arrive first: the master is still written before them
+        String masterId = GoogleIds.eventId(kit.put(master));
+        seed(2, "single"); // so the master goes in a batch too
+
+        SyncResult r = kit.service().runOnce(NAME);
+        assertThat(r.outcome()).isEqualTo(SyncResult.Outcome.OK);
+        assertThat(r.inserted()).isEqualTo(3);
+        assertThat(r.updated()).isEqualTo(3);
+        assertThat(batches()).isEqualTo(2); // master + 2 singles, then the 3 instance updates
+        String[] suffix = {"20251013T070000Z", "20251020T070000Z", "20251027T080000Z"};
+        for (int i = 0; i < 3; i++) {
+            ObjectNode inst = kit.byId(masterId + "_" + suffix[i]);
+            assertThat(inst.path("summary").asText()).isEqualTo("Moved " + (i + 1));
+            assertThat(inst.path("recurringEventId").asText()).isEqualTo(masterId);
+            assertThat(inst.path("extendedProperties").path("private").path(GoogleEventMapper.KEY).asText())
+                    .isEqualTo(SyncKey.identityOf(overrides.get(i)));
+        }
+        assertThat(kit.service().runOnce(NAME).writeCalls()).isZero();
+
+        // two exceptions go away: both occurrences are put back to the series in one batch (held first: 2 of 6)
+        overrides.subList(0, 2).forEach(kit::remove);
+        assertThat(kit.service().runOnce(NAME).held()).isEqualTo(2);
+        SyncResult reset = kit.service().confirmDeletions(NAME);
+        assertThat(reset.deleted()).isEqualTo(2);
+        assertThat(batches()).isEqualTo(3);
+        assertThat(kit.byId(masterId + "_" + suffix[0]).path("summary").asText()).isEqualTo("Weekly");
+        assertThat(kit.byId(masterId + "_" + suffix[1]).path("start").path("dateTime").asText())
+                .isEqualTo("2025-10-20T09:00:00.000+02:00");
+        assertThat(kit.byId(masterId + "_" + suffix[2]).path("summary").asText()).isEqualTo("Moved 3");
+        assertThat(kit.service().runOnce(NAME).writeCalls()).isZero();
     }
 
     @Test
