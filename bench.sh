@@ -2,10 +2,11 @@
 # Runs one of the committed benchmarks on this machine and prints its figures.
 #   ./bench.sh pipeline   agent -> master: initial sync of 9,095 events, heartbeat bytes, 10k ingest, RSS
 #   ./bench.sh olk15      olk15-parser on the 9,095-event corpus: parse throughput, no-change rescan, read cost
-#   ./bench.sh google [--real-time] [--events N]
+#   ./bench.sh google [--real-time] [--events N] [--batch-size N]
 #                         9,095 consolidated events into the fake Google Calendar (600 requests/min per user):
 #                         write calls, HTTP requests and time of the initial sync, a no-change cycle and a 1% change,
-#                         against the quota-limited minimum. Virtual time by default (~1-2 min); --real-time uses the
+#                         against the quota-limited minimum. Writes go in batch requests of 50 (--batch-size 0: one
+#                         request per write). Virtual time by default (~1-2 min); --real-time uses the
 #                         wall clock (~16 min). Driver: master-routes/src/test/java/.../google/GoogleDestinationBench.java
 set -euo pipefail
 cd "$(dirname "$0")"

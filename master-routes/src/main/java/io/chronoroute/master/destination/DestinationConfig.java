@@ -29,6 +29,8 @@ import java.time.ZoneId;
  * @param attendees             {@code description} (names and addresses appended to the description, never as
  *                              attendees) or {@code drop}
  * @param pageSize              change-log entries read per store call
+ * @param batchSize             writes sent together in one batch request where the writer supports it (Google: up
+ *                              to 1000, Google recommends at most 50); 0 or 1 = one request per write
  * @param google                Google settings (type google only)
  */
 public record DestinationConfig(
@@ -48,6 +50,7 @@ public record DestinationConfig(
         @DefaultValue("UTC") ZoneId floatingZone,
         @DefaultValue("description") String attendees,
         @DefaultValue("500") int pageSize,
+        @DefaultValue("50") int batchSize,
         @DefaultValue Google google) {
 
     public DestinationConfig {
@@ -62,6 +65,9 @@ public record DestinationConfig(
         if (deleteGuardShare < 0 || deleteGuardShare > 1) {
             throw new IllegalArgumentException("delete-guard-share must be between 0 and 1");
         }
+        if (batchSize < 0) {
+            throw new IllegalArgumentException("batch-size must be 0 (off) or more");
+        }
         if (!"description".equals(attendees) && !"drop".equals(attendees)) {
             throw new IllegalArgumentException("attendees must be 'description' or 'drop'");
         }
@@ -70,7 +76,8 @@ public record DestinationConfig(
     /** Every default, for plain-Java use (benchmarks, tests). */
     public static DestinationConfig defaults(String type) {
         return new DestinationConfig(type, true, "primary", null, 0.2, 3, 2, 10, 10, 8, Duration.ofSeconds(1),
-                Duration.ofSeconds(64), Duration.ofHours(1), ZoneId.of("UTC"), "description", 500, Google.defaults());
+                Duration.ofSeconds(64), Duration.ofHours(1), ZoneId.of("UTC"), "description", 500, 50,
+                Google.defaults());
     }
 
     public String ownerOr(String name) {
@@ -80,24 +87,31 @@ public record DestinationConfig(
     public DestinationConfig withCalendarId(String value) {
         return new DestinationConfig(type, enabled, value, owner, deleteGuardShare, deleteGuardMinDeletes,
                 zeroSourceMinEvents, rate, burst, maxAttempts, backoffBase, backoffMax, quotaPause, floatingZone,
-                attendees, pageSize, google);
+                attendees, pageSize, batchSize, google);
     }
 
     public DestinationConfig withGuard(double share, int minDeletes, int zeroSourceMin) {
         return new DestinationConfig(type, enabled, calendarId, owner, share, minDeletes, zeroSourceMin, rate, burst,
-                maxAttempts, backoffBase, backoffMax, quotaPause, floatingZone, attendees, pageSize, google);
+                maxAttempts, backoffBase, backoffMax, quotaPause, floatingZone, attendees, pageSize, batchSize,
+                google);
     }
 
     public DestinationConfig withRate(double perSecond, int burstSize, int attempts) {
         return new DestinationConfig(type, enabled, calendarId, owner, deleteGuardShare, deleteGuardMinDeletes,
                 zeroSourceMinEvents, perSecond, burstSize, attempts, backoffBase, backoffMax, quotaPause,
-                floatingZone, attendees, pageSize, google);
+                floatingZone, attendees, pageSize, batchSize, google);
+    }
+
+    public DestinationConfig withBatchSize(int value) {
+        return new DestinationConfig(type, enabled, calendarId, owner, deleteGuardShare, deleteGuardMinDeletes,
+                zeroSourceMinEvents, rate, burst, maxAttempts, backoffBase, backoffMax, quotaPause, floatingZone,
+                attendees, pageSize, value, google);
     }
 
     public DestinationConfig withGoogle(Google value) {
         return new DestinationConfig(type, enabled, calendarId, owner, deleteGuardShare, deleteGuardMinDeletes,
                 zeroSourceMinEvents, rate, burst, maxAttempts, backoffBase, backoffMax, quotaPause, floatingZone,
-                attendees, pageSize, value);
+                attendees, pageSize, batchSize, value);
     }
 
     /**

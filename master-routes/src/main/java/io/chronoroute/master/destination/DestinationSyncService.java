@@ -51,7 +51,9 @@ import java.util.function.DoubleSupplier;
  *       source that now reports none, are held (shown in the status) until confirmed.</li>
  *   <li><b>Execute</b> (series masters before overrides; override deletes before master deletes), each call through
  *       the token bucket, transient errors retried with backoff (Retry-After honoured); permanent errors park that
- *       event; quota pauses the destination; auth stops the run. The mapping is updated right after each write.</li>
+ *       event; quota pauses the destination; auth stops the run. The mapping is updated right after each write.
+ *       A writer that is a {@link BatchingWriter} gets the writes in batches of {@code batch-size} (one token per
+ *       part); each part is then booked, retried or parked on its own, as its single call would be.</li>
  *   <li><b>Progress</b>: {@code lastSeq} and the cursor are saved only when every write the run covers succeeded (or
  *       was parked/held); a failed run is simply redone, skipping what is already written.</li>
  * </ol>
@@ -105,6 +107,10 @@ public class DestinationSyncService implements AutoCloseable {
         boolean override() {
             return event != null ? event.recurrenceId() != null : mapping != null && mapping.recurrenceId() != null;
         }
+    }
+
+    /** A write ready to send: the op, the event as the writer gets it, the series identity of an override. */
+    private record Prepared(Op op, DestinationEvent event, String seriesIdentity) {
     }
 
     /** Counters of one run. */
@@ -395,14 +401,11 @@ public class DestinationSyncService implements AutoCloseable {
         List<Op> deletes = new ArrayList<>();
         plan(run, identities, repair, upserts, deletes);
         deletes = guard(run, deletes);
-        upserts.sort((a, b) -> Boolean.compare(a.override(), b.override()));
-        deletes.sort((a, b) -> Boolean.compare(b.override(), a.override()));
-        for (Op op : upserts) {
-            upsert(run, op);
-        }
-        for (Op op : deletes) {
-            delete(run, op);
-        }
+        // series masters before their overrides, override deletes before master deletes; each group batched
+        execute(run, upserts.stream().filter(op -> !op.override()).toList());
+        execute(run, upserts.stream().filter(Op::override).toList());
+        execute(run, deletes.stream().filter(Op::override).toList());
+        execute(run, deletes.stream().filter(op -> !op.override()).toList());
         st.lastSeq = Math.max(st.lastSeq, target);
         st.cursor = cursor;
         st.reconciled = true;
@@ -624,9 +627,75 @@ public class DestinationSyncService implements AutoCloseable {
         return null;
     }
 
-    private void upsert(Run run, Op op) {
-        if (!run.done.add(op.identity())) {
+    /**
+     * Carries out {@code ops} (all upserts or all deletes, in order): in batches of {@code batch-size} when the writer
+     * can batch, else one call each. Ops are prepared (series master written first, mapping read) chunk by chunk,
+     * so an override's chunk sees the masters written before it.
+     */
+    private void execute(Run run, List<Op> ops) {
+        int size = batchSize(run);
+        if (size < 2) {
+            for (Op op : ops) {
+                Prepared p = prepare(run, op);
+                if (p != null) {
+                    single(run, p);
+                }
+            }
             return;
+        }
+        List<Prepared> chunk = new ArrayList<>(size);
+        for (Op op : ops) {
+            Prepared p = prepare(run, op);
+            if (p == null) {
+                continue;
+            }
+            chunk.add(p);
+            if (chunk.size() >= size) {
+                batch(run, chunk);
+                chunk = new ArrayList<>(size);
+            }
+        }
+        if (!chunk.isEmpty()) {
+            batch(run, chunk);
+        }
+    }
+
+    /** The writer's batch size for this destination, 0 when the writer sends one request per write. */
+    private static int batchSize(Run run) {
+        if (run.rt.writer instanceof BatchingWriter b) {
+            return Math.max(0, Math.min(run.config.batchSize(), b.maxBatchSize()));
+        }
+        return 0;
+    }
+
+    private Prepared prepare(Run run, Op op) {
+        return op.kind() == OpKind.UPSERT ? prepareUpsert(run, op) : prepareDelete(run, op);
+    }
+
+    private void single(Run run, Prepared p) {
+        if (p.op().kind() == OpKind.UPSERT) {
+            upsertSingle(run, p);
+        } else {
+            deleteSingle(run, p);
+        }
+    }
+
+    /** An upsert outside the batches (the series master of an override that needs it first). */
+    private void upsert(Run run, Op op) {
+        Prepared p = prepareUpsert(run, op);
+        if (p != null) {
+            upsertSingle(run, p);
+        }
+    }
+
+    /**
+     * Everything an upsert needs before its request: for an override the series master (written first when it is
+     * not current yet; the override is parked when there is none). Null when there is nothing to send (already done
+     * in this run, or parked).
+     */
+    private Prepared prepareUpsert(Run run, Op op) {
+        if (!run.done.add(op.identity())) {
+            return null;
         }
         CalendarEvent ev = op.event();
         String masterRemoteId = null;
@@ -647,27 +716,37 @@ public class DestinationSyncService implements AutoCloseable {
             if (mm == null || mm.deleted()) {
                 park(run, op.identity(), op.consolidated().contentHash(), "upsert", "seriesMissing",
                         "the series master of this occurrence is not in the destination");
-                return;
+                return null;
             }
             masterRemoteId = mm.remoteId();
             master = mc == null ? null : parseOrNull(mc.eventJson());
         }
         DestinationEvent de = new DestinationEvent(op.identity(), ev, op.consolidated().contentHash(),
                 originOf(op.consolidated(), ev), masterRemoteId, master);
-        MappingEntry before = op.mapping();
+        return new Prepared(op, de, seriesIdentity);
+    }
+
+    private void upsertSingle(Run run, Prepared p) {
         WriteResult w;
         try {
-            w = call(run, () -> run.rt.writer.upsert(de, before));
+            w = call(run, () -> run.rt.writer.upsert(p.event(), p.op().mapping()));
         } catch (StopRun stop) {
             if (stop.cause.kind() != ErrorKind.PERMANENT) {
                 throw stop;
             }
-            park(run, op.identity(), op.consolidated().contentHash(), "upsert", stop.cause.reason(),
-                    stop.cause.getMessage());
+            park(run, p, stop.cause);
             return;
         }
+        upserted(run, p, w);
+    }
+
+    /** Bookkeeping right after a successful upsert: the mapping entry, then the counters. */
+    private void upserted(Run run, Prepared p, WriteResult w) {
+        Op op = p.op();
+        CalendarEvent ev = op.event();
+        MappingEntry before = op.mapping();
         run.mapping.put(op.identity(), new MappingEntry(w.remoteId(), w.version(), op.consolidated().contentHash(),
-                false, ev.recurrenceId() == null ? null : SyncKey.ridText(ev.recurrenceId()), seriesIdentity,
+                false, ev.recurrenceId() == null ? null : SyncKey.ridText(ev.recurrenceId()), p.seriesIdentity(),
                 clock.instant()));
         if (before == null || before.deleted()) {
             run.state.mappedLive++;
@@ -680,7 +759,11 @@ public class DestinationSyncService implements AutoCloseable {
         }
     }
 
-    private void delete(Run run, Op op) {
+    /**
+     * Everything a delete needs before its request. An override whose series master is gone needs no request (the
+     * occurrence went with the master): it is marked deleted at once and null is returned.
+     */
+    private Prepared prepareDelete(Run run, Op op) {
         MappingEntry m = op.mapping();
         String masterRemoteId = null;
         CalendarEvent master = null;
@@ -695,25 +778,160 @@ public class DestinationSyncService implements AutoCloseable {
         DestinationEvent de = new DestinationEvent(op.identity(), op.event(),
                 op.consolidated() == null ? null : op.consolidated().contentHash(), null, masterRemoteId, master);
         boolean callNeeded = m.recurrenceId() == null || master != null;
-        if (callNeeded) {
-            try {
-                call(run, () -> {
-                    run.rt.writer.delete(de, m);
-                    return null;
-                });
-            } catch (StopRun stop) {
-                if (stop.cause.kind() != ErrorKind.PERMANENT) {
-                    throw stop;
-                }
-                park(run, op.identity(), DELETED_HASH, "delete", stop.cause.reason(), stop.cause.getMessage());
-                return;
+        if (!callNeeded) {
+            deleted(run, op, false);
+            return null;
+        }
+        return new Prepared(op, de, m.seriesIdentity());
+    }
+
+    private void deleteSingle(Run run, Prepared p) {
+        try {
+            call(run, () -> {
+                run.rt.writer.delete(p.event(), p.op().mapping());
+                return null;
+            });
+        } catch (StopRun stop) {
+            if (stop.cause.kind() != ErrorKind.PERMANENT) {
+                throw stop;
             }
+            park(run, p, stop.cause);
+            return;
+        }
+        deleted(run, p.op(), true);
+    }
+
+    /** Bookkeeping right after a successful delete (or one that needed no request). */
+    private void deleted(Run run, Op op, boolean called) {
+        MappingEntry m = op.mapping();
+        if (called) {
             run.deleted++;
         }
         run.mapping.put(op.identity(), new MappingEntry(m.remoteId(), m.version(), m.contentHash(), true,
                 m.recurrenceId(), m.seriesIdentity(), clock.instant()));
         run.state.mappedLive = Math.max(0, run.state.mappedLive - 1);
         run.state.parked.remove(op.identity());
+    }
+
+    /**
+     * Sends prepared writes as batch requests. Each part is booked exactly as its single call would be, right after
+     * the batch answered: done → mapping; permanent error → parked; an answer the batch cannot settle (an insert
+     * meeting 409) → the single-call path. Parts with a transient error are sent again (only they) after a backoff
+     * that honours the largest Retry-After among them; the attempt count restarts whenever a round settled at least
+     * one part, so the run gives up only after {@code max-attempts} rounds in a row without progress. A batch refused
+     * as a whole is retried (transient) or its writes go one by one (permanent); quota or auth errors stop the run
+     * after the successful parts of that batch are booked.
+     */
+    private void batch(Run run, List<Prepared> chunk) {
+        BatchingWriter writer = (BatchingWriter) run.rt.writer;
+        Backoff backoff = run.rt.backoff;
+        List<Prepared> pending = chunk;
+        int attempt = 0;
+        while (true) {
+            if (pending.size() == 1) { // a batch of one saves nothing: the plain call, with its own retries
+                single(run, pending.get(0));
+                return;
+            }
+            List<BatchingWriter.BatchItem> items = new ArrayList<>(pending.size());
+            for (Prepared p : pending) {
+                items.add(p.op().kind() == OpKind.UPSERT ? BatchingWriter.BatchItem.upsert(p.event(), p.op().mapping())
+                        : BatchingWriter.BatchItem.delete(p.event(), p.op().mapping()));
+            }
+            List<BatchingWriter.BatchOutcome> outcomes;
+            try {
+                outcomes = writer.writeBatch(items);
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+                throw new StopRun(new DestinationException(ErrorKind.TRANSIENT, "interrupted", "run interrupted"));
+            } catch (StopRun stop) {
+                throw stop;
+            } catch (Exception ex) {
+                DestinationException d = writer.classifier().classify(ex);
+                if (d.kind() == ErrorKind.TRANSIENT) {
+                    if (attempt + 1 >= backoff.maxAttempts()) {
+                        throw gaveUp(backoff, d);
+                    }
+                    run.retries += pending.size();
+                    backoffWait(run, backoff.delay(attempt, d.retryAfter()), d);
+                    attempt++;
+                    continue;
+                }
+                if (d.kind() == ErrorKind.PERMANENT) {
+                    LOG.warn("destination {}: batch of {} refused ({}: {}), sending its writes one by one", run.name,
+                            pending.size(), d.reason(), d.getMessage());
+                    pending.forEach(p -> single(run, p));
+                    return;
+                }
+                throw new StopRun(d);
+            }
+            if (outcomes.size() != pending.size()) {
+                throw new IllegalStateException("writer answered " + outcomes.size() + " outcomes for "
+                        + pending.size() + " batch parts");
+            }
+            List<Prepared> again = new ArrayList<>();
+            List<Prepared> singles = new ArrayList<>();
+            DestinationException lastTransient = null;
+            Duration retryAfter = null;
+            DestinationException stop = null;
+            boolean progress = false;
+            for (int i = 0; i < pending.size(); i++) {
+                Prepared p = pending.get(i);
+                BatchingWriter.BatchOutcome o = outcomes.get(i);
+                switch (o.status()) {
+                    case DONE -> {
+                        if (p.op().kind() == OpKind.UPSERT) {
+                            upserted(run, p, o.result());
+                        } else {
+                            deleted(run, p.op(), true);
+                        }
+                        progress = true;
+                    }
+                    case SINGLE -> singles.add(p);
+                    case FAILED -> {
+                        DestinationException d = writer.classifier().classify(o.error());
+                        if (d.kind() == ErrorKind.TRANSIENT) {
+                            again.add(p);
+                            lastTransient = d;
+                            if (d.retryAfter() != null
+                                    && (retryAfter == null || d.retryAfter().compareTo(retryAfter) > 0)) {
+                                retryAfter = d.retryAfter();
+                            }
+                        } else if (d.kind() == ErrorKind.PERMANENT) {
+                            park(run, p, d);
+                            progress = true;
+                        } else if (stop == null) {
+                            stop = d;
+                        }
+                    }
+                }
+            }
+            if (stop != null) {
+                throw new StopRun(stop);
+            }
+            for (Prepared p : singles) {
+                single(run, p);
+                progress = true;
+            }
+            if (again.isEmpty()) {
+                return;
+            }
+            if (progress) {
+                attempt = 0;
+            }
+            if (attempt + 1 >= backoff.maxAttempts()) {
+                throw gaveUp(backoff, lastTransient);
+            }
+            run.retries += again.size();
+            backoffWait(run, backoff.delay(attempt, retryAfter), lastTransient);
+            attempt++;
+            pending = again;
+        }
+    }
+
+    private void park(Run run, Prepared p, DestinationException d) {
+        boolean upsert = p.op().kind() == OpKind.UPSERT;
+        park(run, p.op().identity(), upsert ? p.op().consolidated().contentHash() : DELETED_HASH,
+                upsert ? "upsert" : "delete", d.reason(), d.getMessage());
     }
 
     private void park(Run run, String identity, String hash, String operation, String reason, String message) {
@@ -736,27 +954,33 @@ public class DestinationSyncService implements AutoCloseable {
             } catch (Exception ex) {
                 DestinationException d = run.rt.writer.classifier().classify(ex);
                 if (d.kind() == ErrorKind.TRANSIENT && attempt + 1 < backoff.maxAttempts()) {
-                    Duration wait = backoff.delay(attempt, d.retryAfter());
                     run.retries++;
-                    run.waitedMillis += wait.toMillis();
-                    LOG.debug("destination {}: {} ({}), retry {} in {} ms", run.name, d.reason(), d.getMessage(),
-                            attempt + 1, wait.toMillis());
-                    try {
-                        sleeper.sleep(wait);
-                    } catch (InterruptedException ie) {
-                        Thread.currentThread().interrupt();
-                        throw new StopRun(new DestinationException(ErrorKind.TRANSIENT, "interrupted",
-                                "run interrupted"));
-                    }
+                    backoffWait(run, backoff.delay(attempt, d.retryAfter()), d);
                     continue;
                 }
                 if (d.kind() == ErrorKind.TRANSIENT) {
-                    throw new StopRun(new DestinationException(ErrorKind.TRANSIENT, d.reason(),
-                            "gave up after " + backoff.maxAttempts() + " attempts: " + d.getMessage(), null, d));
+                    throw gaveUp(backoff, d);
                 }
                 throw new StopRun(d);
             }
         }
+    }
+
+    private void backoffWait(Run run, Duration wait, DestinationException cause) {
+        run.waitedMillis += wait.toMillis();
+        LOG.debug("destination {}: {} ({}), retry in {} ms", run.name, cause.reason(), cause.getMessage(),
+                wait.toMillis());
+        try {
+            sleeper.sleep(wait);
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+            throw new StopRun(new DestinationException(ErrorKind.TRANSIENT, "interrupted", "run interrupted"));
+        }
+    }
+
+    private static StopRun gaveUp(Backoff backoff, DestinationException d) {
+        return new StopRun(new DestinationException(ErrorKind.TRANSIENT, d.reason(),
+                "gave up after " + backoff.maxAttempts() + " attempts: " + d.getMessage(), null, d));
     }
 
     @FunctionalInterface

@@ -18,7 +18,8 @@ import java.util.function.Consumer;
  *       object without our tag is a permanent error, never an overwrite.</li>
  *   <li><b>No invitations.</b> Attendees are never written as attendees; notifications off (Google
  *       {@code sendUpdates=none}, EWS {@code SendToNone}, CalDAV {@code SCHEDULE-AGENT=CLIENT}).</li>
- *   <li><b>Rate.</b> Call {@link DestinationContext#gate()} before every request (retries included).</li>
+ *   <li><b>Rate.</b> Call {@link DestinationContext#gate()} before every request (retries included); a batch takes
+ *       one token per part ({@link BatchingWriter}).</li>
  *   <li><b>Errors.</b> Throw the provider's exception; {@link #classifier()} classifies it. Handle the provider's
  *       "already gone" answers of a delete yourself (success).</li>
  * </ul>

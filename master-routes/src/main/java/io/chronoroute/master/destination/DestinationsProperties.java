@@ -30,6 +30,8 @@ import java.util.TreeMap;
  * chronoroute.destinations.&lt;name&gt;.floating-zone            UTC
  * chronoroute.destinations.&lt;name&gt;.attendees                description | drop
  * chronoroute.destinations.&lt;name&gt;.page-size                500
+ * chronoroute.destinations.&lt;name&gt;.batch-size               50   (writes per batch request where the writer
+ *                                                          batches: Google; 0 or 1 = one request per write)
  * chronoroute.destinations.&lt;name&gt;.google.client-id / client-secret / refresh-token / access-token
  * chronoroute.destinations.&lt;name&gt;.google.root-url          https://www.googleapis.com/
  * chronoroute.destinations.&lt;name&gt;.google.token-uri         https://oauth2.googleapis.com/token

@@ -14,9 +14,9 @@ import java.time.Instant;
  * @param unchanged     identities looked at that needed no write
  * @param parked        events parked by this run (permanent errors)
  * @param held          deletions held by the deletion guard after this run
- * @param apiCalls      requests sent (reads + writes, retries included)
- * @param writeCalls    write requests sent (insert/update/patch/delete, retries included)
- * @param retries       retries after transient errors
+ * @param apiCalls      requests sent (reads + writes, retries included; each part of a batch request counts as one)
+ * @param writeCalls    write requests sent (insert/update/patch/delete, retries included; batch parts each count)
+ * @param retries       retries after transient errors (a batch part sent again counts as one)
  * @param waitedMillis  time spent in backoff waits (rate-limit waits not included)
  * @param lastSeq       change sequence the destination is in sync with after this run
  * @param message       short human explanation (error reason, hold reason), or null

@@ -65,12 +65,13 @@ public final class FakeGoogleCalendar implements AutoCloseable {
     private final AtomicLong httpRequests = new AtomicLong();
     private final Map<String, double[]> buckets = new HashMap<>();
     private final List<ScriptedFailure> scripted = new ArrayList<>();
+    private final List<ScriptedFailure> scriptedBatches = new ArrayList<>();
     private volatile int requestsPerMinute;
     private volatile QuotaResponse quotaResponse;
     private HttpServer server;
     private ExecutorService executor;
 
-    private record ScriptedFailure(int status, String reason, long retryAfterSeconds) {
+    private record ScriptedFailure(int status, String reason, long retryAfterSeconds, boolean writesOnly) {
     }
 
     private record ApiResult(int status, JsonNode body, Map<String, String> headers) {
@@ -215,11 +216,31 @@ public final class FakeGoogleCalendar implements AutoCloseable {
      */
     public synchronized void failNext(int n, int status, String reason, long retryAfterSeconds) {
         for (int i = 0; i < n; i++) {
-            scripted.add(new ScriptedFailure(status, reason, retryAfterSeconds));
+            scripted.add(new ScriptedFailure(status, reason, retryAfterSeconds, false));
+        }
+    }
+
+    /**
+     * Like {@link #failNext}, but only event writes (insert/import/update/patch/delete, batch parts included) take
+     * these failures; reads pass. Queued with the others in one order: each call takes the first failure it may.
+     */
+    public synchronized void failNextWrites(int n, int status, String reason, long retryAfterSeconds) {
+        for (int i = 0; i < n; i++) {
+            scripted.add(new ScriptedFailure(status, reason, retryAfterSeconds, true));
         }
     }
 
     // ---------------------------------------------------------------- inspection
+
+    /**
+     * The next {@code n} batch requests are refused as a whole (no part runs, none is counted against the quota)
+     * with this status and reason in Google's error format, like {@link #failNext}.
+     */
+    public synchronized void failNextBatch(int n, int status, String reason, long retryAfterSeconds) {
+        for (int i = 0; i < n; i++) {
+            scriptedBatches.add(new ScriptedFailure(status, reason, retryAfterSeconds, false));
+        }
+    }
 
     public String primaryCalendarId() {
         return store.primaryId();
@@ -314,7 +335,7 @@ public final class FakeGoogleCalendar implements AutoCloseable {
         String op = operation(method, segments);
         ApiResult result;
         try {
-            checkScriptedAndQuota(q, headers);
+            checkScriptedAndQuota(q, headers, op);
             result = dispatch(method, segments, q, headers, body);
         } catch (GoogleApiException e) {
             result = error(e);
@@ -323,10 +344,15 @@ public final class FakeGoogleCalendar implements AutoCloseable {
         return result;
     }
 
-    private void checkScriptedAndQuota(Map<String, List<String>> q, Headers headers) {
+    private void checkScriptedAndQuota(Map<String, List<String>> q, Headers headers, String op) {
         synchronized (this) {
-            if (!scripted.isEmpty()) {
-                ScriptedFailure f = scripted.remove(0);
+            ScriptedFailure f = null;
+            for (int i = 0; i < scripted.size() && f == null; i++) {
+                if (!scripted.get(i).writesOnly() || WRITE_OPERATIONS.contains(op)) {
+                    f = scripted.remove(i);
+                }
+            }
+            if (f != null) {
                 String domain = f.reason().contains("imit") || f.reason().contains("uota") ? "usageLimits" : "global";
                 throw new GoogleApiException(f.status(), domain, f.reason(), message(f.reason()),
                         f.retryAfterSeconds() > 0 ? (int) f.retryAfterSeconds() : null);
@@ -536,6 +562,24 @@ public final class FakeGoogleCalendar implements AutoCloseable {
             byte[] out = mapper.writeValueAsBytes(r.body());
             ex.getResponseHeaders().set("Content-Type", "application/json; charset=UTF-8");
             ex.sendResponseHeaders(400, out.length);
+            ex.getResponseBody().write(out);
+            return;
+        }
+        ScriptedFailure refusal;
+        synchronized (this) {
+            refusal = scriptedBatches.isEmpty() ? null : scriptedBatches.remove(0);
+        }
+        if (refusal != null) {
+            String domain = refusal.reason().contains("imit") || refusal.reason().contains("uota") ? "usageLimits"
+                    : "global";
+            ApiResult r = error(new GoogleApiException(refusal.status(), domain, refusal.reason(),
+                    message(refusal.reason()), refusal.retryAfterSeconds() > 0 ? (int) refusal.retryAfterSeconds()
+                    : null));
+            journal.add(new RequestJournal.Entry(clock.instant(), method, path, query, "batch", r.status(), text));
+            r.headers().forEach((k, v) -> ex.getResponseHeaders().set(k, v));
+            byte[] out = mapper.writeValueAsBytes(r.body());
+            ex.getResponseHeaders().set("Content-Type", "application/json; charset=UTF-8");
+            ex.sendResponseHeaders(r.status(), out.length);
             ex.getResponseBody().write(out);
             return;
         }

@@ -125,4 +125,71 @@ class GoogleClientCompatibilityTest {
         assertThat(fake.totalRequests()).isEqualTo(4);
         assertThat(fake.httpRequests()).isEqualTo(1);
     }
+
+    /** Each part answers with its own status and headers (Retry-After of a 429 part), deletes answer 204. */
+    @Test
+    void batchPartsAnswerWithTheirOwnStatusAndHeaders() throws IOException {
+        Event existing = client.events().insert("primary", event("kept", "k").setId("0123456789abcdefghijklmnop"))
+                .execute();
+        fake.failNext(1, 429, "rateLimitExceeded", 9);
+        BatchRequest batch = client.batch();
+        List<String> answers = new ArrayList<>();
+        JsonBatchCallback<Event> insertCallback = new JsonBatchCallback<>() {
+            @Override
+            public void onSuccess(Event e, HttpHeaders headers) {
+                answers.add("200 " + e.getId());
+            }
+
+            @Override
+            public void onFailure(GoogleJsonError error, HttpHeaders headers) {
+                answers.add(error.getCode() + " " + error.getErrors().get(0).getReason() + " retry-after="
+                        + headers.getFirstHeaderStringValue("Retry-After"));
+            }
+        };
+        client.events().insert("primary", event("limited", "a").setId("aaaaaaaaaaaaaaaaaaaaaaaaaa")).setSendUpdates("none")
+                .queue(batch, insertCallback);
+        client.events().insert("primary", event("dup", "b").setId(existing.getId())).setSendUpdates("none")
+                .queue(batch, insertCallback);
+        client.events().delete("primary", existing.getId()).setSendUpdates("none").queue(batch,
+                new JsonBatchCallback<Void>() {
+                    @Override
+                    public void onSuccess(Void v, HttpHeaders headers) {
+                        answers.add("204");
+                    }
+
+                    @Override
+                    public void onFailure(GoogleJsonError error, HttpHeaders headers) {
+                        answers.add("delete " + error.getCode());
+                    }
+                });
+        batch.execute();
+        assertThat(answers).containsExactly("429 rateLimitExceeded retry-after=9", "409 duplicate retry-after=null",
+                "204");
+        assertThat(fake.httpRequests()).isEqualTo(2);
+        assertThat(fake.totalRequests()).isEqualTo(4);
+        assertThat(fake.writes()).extracting(GoogleWrite::sendUpdates).contains("none");
+    }
+
+    /** A batch refused as a whole runs none of its parts. */
+    @Test
+    void refusedBatchRunsNoPart() throws IOException {
+        fake.failNextBatch(1, 503, "backendError", 0);
+        BatchRequest batch = client.batch();
+        JsonBatchCallback<Event> callback = new JsonBatchCallback<>() {
+            @Override
+            public void onSuccess(Event e, HttpHeaders headers) {
+            }
+
+            @Override
+            public void onFailure(GoogleJsonError error, HttpHeaders headers) {
+            }
+        };
+        client.events().insert("primary", event("x", "x")).queue(batch, callback);
+        client.events().insert("primary", event("y", "y")).queue(batch, callback);
+        assertThatThrownBy(batch::execute).isInstanceOfSatisfying(com.google.api.client.http.HttpResponseException.class,
+                e -> assertThat(e.getStatusCode()).isEqualTo(503));
+        assertThat(fake.totalRequests()).isZero();
+        assertThat(fake.storedEvents("primary")).isEmpty();
+        assertThat(fake.count("batch")).isEqualTo(1);
+    }
 }

@@ -1,5 +1,6 @@
 package io.chronoroute.master.destination.google;
 
+import com.google.api.services.calendar.Calendar;
 import com.google.api.services.calendar.model.CalendarList;
 import com.google.api.services.calendar.model.CalendarListEntry;
 import org.apache.camel.CamelContext;
@@ -19,7 +20,8 @@ import java.util.Map;
  * instance), wired to a {@link ChronorouteGoogleClientFactory}, and a {@link ProducerTemplate}. Calls go to
  * {@code google-calendar-<destination>://events/insert|update|delete|get|list} and {@code calendarList/list}, every
  * argument as a {@code CamelGoogleCalendar.<name>} header so the endpoint URIs stay constant (one endpoint per
- * method).
+ * method). Batch requests, which the component does not offer, go through the component's own client
+ * ({@link #client()}).
  */
 public final class GoogleAccount implements AutoCloseable {
 
@@ -29,6 +31,8 @@ public final class GoogleAccount implements AutoCloseable {
     private final String scheme;
     private final GoogleOAuth oauth;
     private final ProducerTemplate template;
+    private final GoogleCalendarComponent component;
+    private final GoogleCalendarConfiguration configuration;
 
     public GoogleAccount(CamelContext camel, String destination, String clientId, ChronorouteGoogleClientFactory factory,
                          GoogleOAuth oauth) {
@@ -46,6 +50,8 @@ public final class GoogleAccount implements AutoCloseable {
         component.setClientFactory(factory);
         unregister();
         camel.addComponent(scheme, component);
+        this.component = component;
+        this.configuration = conf;
         this.template = camel.createProducerTemplate();
     }
 
@@ -73,6 +79,14 @@ public final class GoogleAccount implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    /**
+     * The {@link Calendar} client the component's endpoints use (created on first use by the client factory, then
+     * cached by the component), for what camel-google-calendar has no endpoint for: batch requests.
+     */
+    public Calendar client() {
+        return component.getClient(configuration);
     }
 
     /** The account's calendars (id, summary, access role, primary) for the setup UI. */

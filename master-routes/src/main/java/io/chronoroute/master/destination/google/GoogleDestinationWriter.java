@@ -1,7 +1,17 @@
 package io.chronoroute.master.destination.google;
 
+import com.google.api.client.googleapis.batch.BatchRequest;
+import com.google.api.client.googleapis.batch.json.JsonBatchCallback;
+import com.google.api.client.googleapis.json.GoogleJsonError;
+import com.google.api.client.googleapis.json.GoogleJsonErrorContainer;
+import com.google.api.client.googleapis.json.GoogleJsonResponseException;
+import com.google.api.client.http.HttpHeaders;
+import com.google.api.client.http.HttpResponseException;
+import com.google.api.client.json.gson.GsonFactory;
+import com.google.api.services.calendar.Calendar;
 import com.google.api.services.calendar.model.Event;
 import com.google.api.services.calendar.model.Events;
+import io.chronoroute.master.destination.BatchingWriter;
 import io.chronoroute.master.destination.DestinationContext;
 import io.chronoroute.master.destination.DestinationErrorClassifier;
 import io.chronoroute.master.destination.DestinationEvent;
@@ -14,14 +24,18 @@ import io.chronoroute.master.destination.RemoteEvent;
 import io.chronoroute.master.destination.WriteResult;
 import io.chronoroute.processors.model.EventTime;
 
+import java.io.IOException;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * Google Calendar writer over camel-google-calendar ({@link GoogleAccount}). Every write sends
@@ -34,11 +48,19 @@ import java.util.function.Consumer;
  *   <li>listOwn: {@code list?privateExtendedProperty=chronorouteOwner=<owner>&showDeleted=true}, all pages.</li>
  *   <li>readChanges: {@code list?syncToken=...&showDeleted=true}, all pages (the token comes on the last one);
  *       without a token a plain full listing establishes one. 410 → CURSOR_EXPIRED.</li>
+ *   <li>writeBatch: the same inserts, updates and deletes (same ids, tags, {@code sendUpdates=none}) as parts of one
+ *       {@code POST batch/calendar/v3}, sent with the Google client's {@link BatchRequest} on the component's own
+ *       {@link Calendar} client ({@link GoogleAccount#client()}); each part takes one token of the rate limit, as
+ *       Google counts each part against the quota. An insert answering 409 or an update answering 404 is handed
+ *       back for the single-call path (get, check our tag, update / insert), a delete answering 404/410 is done.
+ *   </li>
  * </ul>
  */
-public final class GoogleDestinationWriter implements DestinationWriter {
+public final class GoogleDestinationWriter implements BatchingWriter {
 
     private static final int PAGE = 2500;
+    /** Google's limit of calls in one batch request. */
+    static final int MAX_BATCH = 1000;
 
     private final DestinationContext ctx;
     private final GoogleAccount account;
@@ -170,6 +192,165 @@ public final class GoogleDestinationWriter implements DestinationWriter {
             }
         }
         return r;
+    }
+
+    @Override
+    public int maxBatchSize() {
+        return MAX_BATCH;
+    }
+
+    @Override
+    public List<BatchOutcome> writeBatch(List<BatchItem> items) throws Exception {
+        if (items.size() > MAX_BATCH) {
+            throw new IllegalArgumentException("a Google batch holds at most " + MAX_BATCH + " calls");
+        }
+        Calendar client = account.client();
+        BatchRequest batch = client.batch(client.getRequestFactory().getInitializer());
+        BatchOutcome[] out = new BatchOutcome[items.size()];
+        int parts = 0;
+        for (int i = 0; i < items.size(); i++) {
+            if (queue(client, batch, items.get(i), out, i)) {
+                parts++;
+            }
+        }
+        if (parts == 0) {
+            return Arrays.asList(out);
+        }
+        for (int i = 0; i < parts; i++) {
+            ctx.gate().acquire(true); // every part is a call for Google's quota
+        }
+        try {
+            batch.execute();
+        } catch (HttpResponseException whole) {
+            throw withDetails(whole); // the batch request itself was refused: no part ran
+        } catch (IOException cut) {
+            if (Arrays.stream(out).allMatch(Objects::isNull)) {
+                throw cut;
+            }
+            // the answer broke off: keep the parts answered, the rest failed with the I/O error (transient)
+            for (int i = 0; i < out.length; i++) {
+                if (out[i] == null) {
+                    out[i] = BatchOutcome.failed(cut);
+                }
+            }
+        }
+        for (int i = 0; i < out.length; i++) {
+            if (out[i] == null) {
+                out[i] = BatchOutcome.failed(new IOException("the batch answer has no part for call " + (i + 1)));
+            }
+        }
+        return Arrays.asList(out);
+    }
+
+    /** Queues the request of one item; false when the item needs no request (its outcome is set). */
+    private boolean queue(Calendar client, BatchRequest batch, BatchItem item, BatchOutcome[] out, int i)
+            throws IOException {
+        DestinationEvent de = item.event();
+        MappingEntry current = item.current();
+        if (item.kind() == BatchItem.Kind.DELETE) {
+            if (current.recurrenceId() != null && current.seriesIdentity() != null) {
+                if (de.masterEvent() == null || de.masterRemoteId() == null) {
+                    out[i] = BatchOutcome.done(null);
+                    return false;
+                }
+                Event reset = mapper.resetInstance(de.masterEvent(), parseCanonical(current.recurrenceId()),
+                        de.masterRemoteId());
+                client.events().update(calendarId, current.remoteId(), reset).setSendUpdates("none")
+                        .queue(batch, new Part<>(out, i, r -> BatchOutcome.done(null), true, -1));
+            } else {
+                client.events().delete(calendarId, current.remoteId()).setSendUpdates("none")
+                        .queue(batch, new Part<Void>(out, i, r -> BatchOutcome.done(null), true, -1));
+            }
+            return true;
+        }
+        Event body = mapper.toGoogle(de);
+        if (de.isOverride()) {
+            String id = current != null && current.remoteId() != null && !current.deleted() ? current.remoteId()
+                    : GoogleIds.instanceId(de.masterRemoteId(), de.event().recurrenceId(), ctx.config().floatingZone());
+            client.events().update(calendarId, id, body).setSendUpdates("none")
+                    .queue(batch, new Part<>(out, i, r -> BatchOutcome.done(new WriteResult(id, r.getEtag(), false)),
+                            false, -1));
+        } else if (current != null && current.remoteId() != null) {
+            String id = current.remoteId();
+            // 404: the mapped object is gone → the single path inserts it with our id
+            client.events().update(calendarId, id, body).setSendUpdates("none")
+                    .queue(batch, new Part<>(out, i, r -> BatchOutcome.done(new WriteResult(id, r.getEtag(), false)),
+                            false, 404));
+        } else {
+            String id = GoogleIds.eventId(de.identity());
+            body.setId(id);
+            // 409: the id exists (a write whose bookkeeping was lost, a cancelled event, or a foreign one) → the
+            // single path gets it, checks our tag and updates it
+            client.events().insert(calendarId, body).setSendUpdates("none")
+                    .queue(batch, new Part<>(out, i, r -> BatchOutcome.done(new WriteResult(id, r.getEtag(), true)),
+                            false, 409));
+        }
+        return true;
+    }
+
+    /** The answer of one batch part, stored into its slot. */
+    private static final class Part<T> extends JsonBatchCallback<T> {
+        private final BatchOutcome[] out;
+        private final int index;
+        private final Function<T, BatchOutcome> success;
+        private final boolean goneIsDone;
+        private final int singleOn;
+
+        Part(BatchOutcome[] out, int index, Function<T, BatchOutcome> success, boolean goneIsDone, int singleOn) {
+            this.out = out;
+            this.index = index;
+            this.success = success;
+            this.goneIsDone = goneIsDone;
+            this.singleOn = singleOn;
+        }
+
+        @Override
+        public void onSuccess(T result, HttpHeaders headers) {
+            out[index] = success.apply(result);
+        }
+
+        @Override
+        public void onFailure(GoogleJsonError error, HttpHeaders headers) {
+            GoogleJsonResponseException e = partError(error, headers);
+            int status = e.getStatusCode();
+            if (goneIsDone && (status == 404 || status == 410)) {
+                out[index] = BatchOutcome.done(null);
+            } else if (status == singleOn) {
+                out[index] = BatchOutcome.single();
+            } else {
+                out[index] = BatchOutcome.failed(e);
+            }
+        }
+    }
+
+    /**
+     * A failed part as the exception a single call would have thrown (status, Google's error, the part's headers
+     * with Retry-After), so {@link GoogleErrorClassifier} treats both alike. A part without a code (never seen from
+     * Google) counts as a server error.
+     */
+    static GoogleJsonResponseException partError(GoogleJsonError error, HttpHeaders headers) {
+        int status = error != null && error.getCode() > 0 ? error.getCode() : 500;
+        HttpResponseException.Builder b = new HttpResponseException.Builder(status,
+                error == null ? null : error.getMessage(), headers == null ? new HttpHeaders() : headers);
+        return new GoogleJsonResponseException(b, error);
+    }
+
+    /** A refused batch request with Google's error details parsed (so 403 rateLimitExceeded is told from auth). */
+    static HttpResponseException withDetails(HttpResponseException e) {
+        if (e instanceof GoogleJsonResponseException || e.getContent() == null || e.getContent().isBlank()) {
+            return e;
+        }
+        try {
+            GoogleJsonErrorContainer c = GsonFactory.getDefaultInstance().fromString(e.getContent(),
+                    GoogleJsonErrorContainer.class);
+            if (c != null && c.getError() != null) {
+                return new GoogleJsonResponseException(new HttpResponseException.Builder(e.getStatusCode(),
+                        e.getStatusMessage(), e.getHeaders()), c.getError());
+            }
+        } catch (IOException | IllegalArgumentException notJson) {
+            // keep the plain exception
+        }
+        return e;
     }
 
     @Override
