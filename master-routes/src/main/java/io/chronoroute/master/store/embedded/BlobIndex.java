@@ -48,6 +48,17 @@ final class BlobIndex {
         }
     }
 
+    /**
+     * Points {@code key} at value {@code n}, already in the value map (staged by the caller), and frees the value
+     * it pointed at before.
+     */
+    void link(String key, long n) {
+        Long old = index.put(key, n);
+        if (old != null && old != n) {
+            values.remove(old);
+        }
+    }
+
     boolean remove(String key) {
         Long old = index.remove(key);
         if (old == null) {

@@ -50,7 +50,13 @@ import org.slf4j.LoggerFactory;
  * {@code commit()} returned has handed the whole chunk to the operating system, which keeps it even though the
  * process dies (fsync additionally covers power loss). If anything fails between validation and commit, the
  * in-memory maps are rolled back to the last commit with {@link MVStore#rollback()}. Readers take the read lock, so
- * they never see half an apply.
+ * they never see half an apply. MVStore's own memory-triggered auto-commit is off ({@code autoCommitBufferSize(0)}).
+ * <p>
+ * An {@link #apply} first stages its large values (observations, consolidated events) under new numbers in the
+ * {@code values} map, committing every {@value #STAGE_BYTES} bytes so no commit needs a huge serialization buffer;
+ * nothing points at them yet. Then one commit links them from the index maps together with every other change and
+ * moves {@code meta/valuesCommitted} up. A crash before that commit leaves only unlinked values above
+ * {@code valuesCommitted}, which the next open drops; a failure drops them at once.
  *
  * <h2>Maps</h2>
  * <ul>
@@ -89,6 +95,10 @@ public final class EmbeddedMasterStore implements MasterStore {
     private static final int COMPACT_EVERY_COMMITS = 500;
     private static final int COMPACT_TARGET_FILL_RATE = 50;
     private static final int COMPACT_WRITE_BYTES = 8 * 1024 * 1024;
+    /** Values are staged in commits of about this many bytes (see {@link #apply}). */
+    static final int STAGE_BYTES = 4 * 1024 * 1024;
+    /** meta key: the highest value number an apply has committed a link to; higher ones are staging leftovers. */
+    private static final String VALUES_COMMITTED = "valuesCommitted";
 
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedMasterStore.class);
     private static final char SEP = StoreChecks.SEP;
@@ -120,6 +130,8 @@ public final class EmbeddedMasterStore implements MasterStore {
     private final MVMap<String, Long> meta;
 
     private int commitsSinceCompact;
+    /** Test hook: runs in {@link #apply} after the values are staged, before the commit that links them. */
+    volatile Runnable afterStaging;
 
     /** Opens (or creates) the store in {@code dataDir} with a 16 MB page cache and fsync on every commit. */
     public EmbeddedMasterStore(Path dataDir) {
@@ -159,8 +171,13 @@ public final class EmbeddedMasterStore implements MasterStore {
             obs = new BlobIndex(stringLongMap("obsRef"), values, () -> ++valueSeq);
             obsHash = stringMap("obsHash");
             consolidated = new BlobIndex(stringLongMap("consolidatedRef"), values, () -> ++valueSeq);
+            meta = stringLongMap("meta");
+            dropStagedValues(meta.get(VALUES_COMMITTED));
             migrateInlineValues("obs", obs);
             migrateInlineValues("consolidated", consolidated);
+            if (!Long.valueOf(valueSeq).equals(meta.get(VALUES_COMMITTED))) {
+                meta.put(VALUES_COMMITTED, valueSeq);
+            }
             tombstones = store.openMap("tombstones");
             identitySeq = stringLongMap("identitySeq");
             changes = longStringMap("changes");
@@ -173,7 +190,6 @@ public final class EmbeddedMasterStore implements MasterStore {
             conflictOrder = stringMap("conflictOrder");
             activity = longStringMap("activity");
             settings = stringMap("settings");
-            meta = stringLongMap("meta");
             if (store.hasUnsavedChanges()) {
                 store.commit();
             }
@@ -188,6 +204,11 @@ public final class EmbeddedMasterStore implements MasterStore {
     /** The MVStore version: one more per commit (tests check that an apply is exactly one commit). */
     long storeVersion() {
         return store.getCurrentVersion();
+    }
+
+    /** Test hook: stops the store as a killed process would, without writing anything more. */
+    void closeImmediatelyForTest() {
+        store.closeImmediately();
     }
 
     /** The store file. */
@@ -351,12 +372,22 @@ public final class EmbeddedMasterStore implements MasterStore {
                 stored.add(s);
                 consolidatedJson.add(StoreJson.writeBytes(s));
             }
-            // phase 2: change the maps, then commit; roll back on any failure
+            // phase 2: stage the large values in small commits nothing points at yet (MVStore serializes a commit
+            // in one buffer: a 10,000-event apply as one commit needed a 60 MB array); phase 3: change the maps and
+            // link the staged values, then one commit. A failure rolls back to the staged state and drops the staged
+            // values; a crash in between leaves unlinked values above VALUES_COMMITTED, dropped on the next open.
+            long committedValues = valueSeq;
             try {
+                long[] obsNums = stage(obsJson);
+                long[] consolidatedNums = stage(consolidatedJson);
+                Runnable hook = afterStaging;
+                if (hook != null) {
+                    hook.run();
+                }
                 if (agentJson != null) {
                     agents.put(cs.putAgent.id(), agentJson);
                 }
-                applyObservations(cs, obsJson);
+                applyObservations(cs, obsNums);
                 for (int i = 0; i < stored.size(); i++) {
                     ConsolidatedEvent s = stored.get(i);
                     Long previous = identitySeq.put(s.identity(), s.changeSeq());
@@ -364,7 +395,7 @@ public final class EmbeddedMasterStore implements MasterStore {
                         changes.remove(previous);
                     }
                     changes.put(s.changeSeq(), (s.deleted() ? "D" : "L") + s.identity());
-                    consolidated.put(s.identity(), consolidatedJson.get(i));
+                    consolidated.link(s.identity(), consolidatedNums[i]);
                     if (s.deleted()) {
                         tombstones.put(s.identity(), Boolean.TRUE);
                     } else {
@@ -385,9 +416,19 @@ public final class EmbeddedMasterStore implements MasterStore {
                 for (String[] k : cs.addKeys) {
                     idem.putIfAbsent(idemKey(k[0], k[1]), now);
                 }
+                if (valueSeq != committedValues) {
+                    meta.put(VALUES_COMMITTED, valueSeq);
+                }
                 commit();
             } catch (RuntimeException | Error e) {
                 rollback(e);
+                try {
+                    if (!store.isClosed()) {
+                        dropStagedValues(committedValues);
+                    }
+                } catch (RuntimeException r) {
+                    e.addSuppressed(r);
+                }
                 throw e;
             }
         } finally {
@@ -399,7 +440,7 @@ public final class EmbeddedMasterStore implements MasterStore {
     }
 
     /** Removals first, then puts (a key both removed and put ends up put); digests updated incrementally. */
-    private void applyObservations(ChangeSet cs, List<byte[]> obsJson) {
+    private void applyObservations(ChangeSet cs, long[] obsNums) {
         Map<String, SetDigest> touched = new LinkedHashMap<>();
         for (String[] pair : cs.removeObservations) {
             String key = obsKey(pair[0], pair[1]);
@@ -413,7 +454,7 @@ public final class EmbeddedMasterStore implements MasterStore {
             Observation o = cs.putObservations.get(i);
             String key = obsKey(o.agentId(), o.syncKey());
             String oldHash = obsHash.put(key, o.contentHash());
-            obs.put(key, obsJson.get(i));
+            obs.link(key, obsNums[i]);
             SetDigest d = touched.computeIfAbsent(o.agentId(), this::digestOf);
             if (oldHash == null) {
                 d.add(o.syncKey(), o.contentHash());
@@ -429,6 +470,41 @@ public final class EmbeddedMasterStore implements MasterStore {
                 digests.put(agentId, d.toString());
             }
         });
+    }
+
+    /** Puts the values under new numbers, committing every {@value #STAGE_BYTES} bytes. Caller holds the write lock. */
+    private long[] stage(List<byte[]> json) {
+        long[] nums = new long[json.size()];
+        long pending = 0;
+        for (int i = 0; i < nums.length; i++) {
+            byte[] v = json.get(i);
+            nums[i] = ++valueSeq;
+            values.put(nums[i], v);
+            pending += v.length;
+            if (pending >= STAGE_BYTES) {
+                store.commit();
+                pending = 0;
+            }
+        }
+        return nums;
+    }
+
+    /** Removes the values numbered above {@code committed} (staged, never linked) and commits. */
+    private void dropStagedValues(Long committed) {
+        if (committed == null) {
+            return;
+        }
+        List<Long> staged = new ArrayList<>();
+        for (Cursor<Long, byte[]> c = values.cursor(committed + 1); c.hasNext(); ) {
+            staged.add(c.next());
+        }
+        if (staged.isEmpty()) {
+            return;
+        }
+        staged.forEach(values::remove);
+        store.commit();
+        valueSeq = committed;
+        LOG.info("embedded master store: dropped {} values staged by an apply that did not complete", staged.size());
     }
 
     private void appendActivities(List<String> activityJson) {

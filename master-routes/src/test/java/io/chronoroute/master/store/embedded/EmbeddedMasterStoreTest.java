@@ -1,6 +1,7 @@
 package io.chronoroute.master.store.embedded;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.chronoroute.master.store.ChangeSet;
 import io.chronoroute.master.store.ConsolidatedEvent;
@@ -83,25 +84,77 @@ class EmbeddedMasterStoreTest extends MasterStoreContractTest {
         }
     }
 
-    /**
-     * A large change set (here about 40 MB of values, over MVStore's own auto-commit threshold) is one commit: no
-     * half of it can reach the disk on its own.
-     */
-    @Test
-    void aLargeApplyIsExactlyOneCommit() {
-        EmbeddedMasterStore s = (EmbeddedMasterStore) store;
+    private static ChangeSet largeChangeSet(String agent, int n) {
         String filler = "x".repeat(2000);
         ChangeSet cs = new ChangeSet();
-        for (int i = 0; i < 10_000; i++) {
+        for (int i = 0; i < n; i++) {
             String key = String.format("%032x", i);
-            cs.putObservations.add(new Observation("big", key, "ident-" + i, "hash-" + i,
+            cs.putObservations.add(new Observation(agent, key, agent + "-ident-" + i, "hash-" + i,
                     "{\"uid\":\"" + key + "\",\"description\":\"" + filler + "\"}"));
-            cs.putConsolidated.add(new ConsolidatedEvent("ident-" + i, "{\"uid\":\"" + key + "\",\"description\":\""
-                    + filler + "\"}", "hash-" + i, List.of("big/" + key), 1, 0, T0, false, "big/" + key));
+            cs.putConsolidated.add(new ConsolidatedEvent(agent + "-ident-" + i, "{\"uid\":\"" + key
+                    + "\",\"description\":\"" + filler + "\"}", "hash-" + i, List.of(agent + "/" + key), 1, 0, T0,
+                    false, agent + "/" + key));
         }
-        long before = s.storeVersion();
-        store.apply(cs);
-        assertThat(s.storeVersion()).isEqualTo(before + 1);
+        cs.addKey("batch", agent + "-1");
+        return cs;
+    }
+
+    private long valueCount() {
+        store.close();
+        store = null;
+        try (MVStore mv = new MVStore.Builder().fileName(dataDir.resolve(EmbeddedMasterStore.FILE_NAME).toString())
+                .readOnly().open()) {
+            return mv.openMap("values", new MVMap.Builder<Long, byte[]>().keyType(LongDataType.INSTANCE)
+                    .valueType(ByteArrayDataType.INSTANCE)).sizeAsLong();
+        }
+    }
+
+    /**
+     * A large change set (about 40 MB of values, over MVStore's own auto-commit threshold) has its values staged in
+     * several small commits, but nothing of it is visible or durable until its last commit: a process that dies
+     * in between reopens without any of it, and the staged values are dropped.
+     */
+    @Test
+    void aCrashAfterStagingLeavesNothingOfTheApply() {
+        store.apply(largeChangeSet("before", 10));
+        EmbeddedMasterStore s = (EmbeddedMasterStore) store;
+        long version = s.storeVersion();
+        s.afterStaging = () -> {
+            assertThat(s.storeVersion()).as("values staged in several commits").isGreaterThan(version + 5);
+            throw new SimulatedCrash(s);
+        };
+        assertThatThrownBy(() -> store.apply(largeChangeSet("big", 10_000))).isInstanceOf(SimulatedCrash.class);
+        store = reopen(store);
+        assertThat(store.observationCount("big")).isZero();
+        assertThat(store.findConsolidated("big-ident-0")).isEmpty();
+        assertThat(store.containsKey("batch", "big-1")).isFalse();
+        assertThat(store.consolidatedCount()).isEqualTo(10);
+        assertThat(valueCount()).isEqualTo(20);
+    }
+
+    /** A failure after staging rolls the apply back and drops its staged values; the store stays usable. */
+    @Test
+    void aFailureAfterStagingRollsBackAndDropsTheStagedValues() {
+        store.apply(largeChangeSet("before", 10));
+        EmbeddedMasterStore s = (EmbeddedMasterStore) store;
+        s.afterStaging = () -> {
+            throw new IllegalStateException("disk full (simulated)");
+        };
+        assertThatThrownBy(() -> store.apply(largeChangeSet("big", 5_000))).hasMessageContaining("disk full");
+        s.afterStaging = null;
+        assertThat(store.observationCount("big")).isZero();
+        assertThat(store.containsKey("batch", "big-1")).isFalse();
+        store.apply(largeChangeSet("after", 10));
+        assertThat(store.consolidatedCount()).isEqualTo(20);
+        assertThat(valueCount()).isEqualTo(40);
+    }
+
+    /** Kills the store like kill -9 would (no close, nothing more written), then surfaces as an exception. */
+    private static final class SimulatedCrash extends RuntimeException {
+        SimulatedCrash(EmbeddedMasterStore s) {
+            super("simulated crash");
+            s.closeImmediatelyForTest();
+        }
     }
 
     /** A replaced or removed value leaves nothing behind in the value map. */
