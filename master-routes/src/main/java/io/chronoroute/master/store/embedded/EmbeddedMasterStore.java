@@ -157,6 +157,7 @@ public final class EmbeddedMasterStore implements MasterStore {
                 // a put once ~19 MB of changes are unsaved, which split a large apply into two commits on disk (the
                 // first half durable on its own). A zero buffer turns that off; only commit() writes.
                 .autoCommitBufferSize(0)
+                .keysPerPage(16)
                 .cacheSize(Math.max(1, cacheSizeMb))
                 // no page compression: LZF took over half the CPU of a 10,000-event ingest (JFR), for a smaller
                 // file only. Pages written compressed by older versions are still read.
