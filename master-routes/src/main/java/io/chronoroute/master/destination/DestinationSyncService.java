@@ -53,7 +53,9 @@ import java.util.function.DoubleSupplier;
  *       the token bucket, transient errors retried with backoff (Retry-After honoured); permanent errors park that
  *       event; quota pauses the destination; auth stops the run. The mapping is updated right after each write.
  *       A writer that is a {@link BatchingWriter} gets the writes in batches of {@code batch-size} (one token per
- *       part); each part is then booked, retried or parked on its own, as its single call would be.</li>
+ *       part); each part is then booked, retried or parked on its own, as its single call would be. A master write
+ *       that reset its series on the destination ({@link WriteResult#seriesReset()}) has all the series' overrides
+ *       written again in the same run, after it.</li>
  *   <li><b>Progress</b>: {@code lastSeq} and the cursor are saved only when every write the run covers succeeded (or
  *       was parked/held); a failed run is simply redone, skipping what is already written.</li>
  * </ol>
@@ -107,6 +109,10 @@ public class DestinationSyncService implements AutoCloseable {
         boolean override() {
             return event != null ? event.recurrenceId() != null : mapping != null && mapping.recurrenceId() != null;
         }
+
+        Op withMapping(MappingEntry m) {
+            return new Op(kind, identity, consolidated, event, m, source);
+        }
     }
 
     /** A write ready to send: the op, the event as the writer gets it, the series identity of an override. */
@@ -121,6 +127,16 @@ public class DestinationSyncService implements AutoCloseable {
         final DestinationMapping mapping;
         final DestinationState state;
         final Set<String> done = new HashSet<>();
+        /** Series masters whose write reset the series: their final mapping entry, put once the overrides are back. */
+        final Map<String, MappingEntry> resetMasters = new LinkedHashMap<>();
+        /** Overrides of reset series still to be written again in this run. */
+        final Set<String> resetQueue = new LinkedHashSet<>();
+        /** Overrides whose mapping entry a series reset marked deleted (for mappedLive, booked once). */
+        final Set<String> vanished = new HashSet<>();
+        /** Overrides the plan counted unchanged (a reset writes them after all: counted once, as updated). */
+        final Set<String> unchangedOverrides = new HashSet<>();
+        /** Override identities by series identity, read from the store on the first series reset of the run. */
+        Map<String, List<String>> overridesBySeries;
         int inserted;
         int updated;
         int deleted;
@@ -403,7 +419,14 @@ public class DestinationSyncService implements AutoCloseable {
         deletes = guard(run, deletes);
         // series masters before their overrides, override deletes before master deletes; each group batched
         execute(run, upserts.stream().filter(op -> !op.override()).toList());
-        execute(run, upserts.stream().filter(Op::override).toList());
+        // overrides, with those of series reset by a master write above (written again although unchanged); a master
+        // written inline before its first override may reset its series too: its other overrides follow
+        execute(run, withResetOverrides(run, upserts.stream().filter(Op::override).toList()));
+        for (List<Op> more = withResetOverrides(run, List.of()); !more.isEmpty();
+             more = withResetOverrides(run, List.of())) {
+            execute(run, more);
+        }
+        finishResets(run);
         execute(run, deletes.stream().filter(Op::override).toList());
         execute(run, deletes.stream().filter(op -> !op.override()).toList());
         st.lastSeq = Math.max(st.lastSeq, target);
@@ -541,6 +564,9 @@ public class DestinationSyncService implements AutoCloseable {
                 boolean same = m != null && m.live() && Objects.equals(c.contentHash(), m.contentHash());
                 if (same && !repair.contains(id)) {
                     run.unchanged++;
+                    if (ev.recurrenceId() != null) {
+                        run.unchangedOverrides.add(id);
+                    }
                     if (p != null) {
                         run.state.parked.remove(id);
                     }
@@ -740,15 +766,28 @@ public class DestinationSyncService implements AutoCloseable {
         upserted(run, p, w);
     }
 
-    /** Bookkeeping right after a successful upsert: the mapping entry, then the counters. */
+    /**
+     * Bookkeeping right after a successful upsert: the mapping entry, then the counters. A master write that reset
+     * its series ({@link WriteResult#seriesReset()}) keeps the previous content hash in its mapping entry until its
+     * overrides are written again ({@link #finishResets}): a run that stops before (or a crash) writes the master
+     * again next time, and the writer then reports the reset again, so the overrides are never left out.
+     */
     private void upserted(Run run, Prepared p, WriteResult w) {
         Op op = p.op();
         CalendarEvent ev = op.event();
         MappingEntry before = op.mapping();
-        run.mapping.put(op.identity(), new MappingEntry(w.remoteId(), w.version(), op.consolidated().contentHash(),
+        boolean vanished = run.vanished.remove(op.identity());
+        MappingEntry entry = new MappingEntry(w.remoteId(), w.version(), op.consolidated().contentHash(),
                 false, ev.recurrenceId() == null ? null : SyncKey.ridText(ev.recurrenceId()), p.seriesIdentity(),
-                clock.instant()));
-        if (before == null || before.deleted()) {
+                clock.instant());
+        if (w.seriesReset() && ev.recurrenceId() == null) {
+            run.mapping.put(op.identity(), new MappingEntry(entry.remoteId(), entry.version(),
+                    before == null ? null : before.contentHash(), false, null, null, entry.writtenAt()));
+            seriesReset(run, op.identity(), entry);
+        } else {
+            run.mapping.put(op.identity(), entry);
+        }
+        if (before == null || before.deleted() || vanished) {
             run.state.mappedLive++;
         }
         run.state.parked.remove(op.identity());
@@ -809,8 +848,97 @@ public class DestinationSyncService implements AutoCloseable {
         }
         run.mapping.put(op.identity(), new MappingEntry(m.remoteId(), m.version(), m.contentHash(), true,
                 m.recurrenceId(), m.seriesIdentity(), clock.instant()));
-        run.state.mappedLive = Math.max(0, run.state.mappedLive - 1);
+        if (!run.vanished.remove(op.identity())) {
+            run.state.mappedLive = Math.max(0, run.state.mappedLive - 1);
+        }
         run.state.parked.remove(op.identity());
+    }
+
+    // ------------------------------------------------------------------------------------------------ series resets
+
+    /**
+     * The write of master {@code seriesIdentity} dropped the series' overrides on the destination (EWS: a new
+     * {@code t:Recurrence} drops every modified and deleted occurrence). Every override of the series the store holds
+     * (live and CANCELLED ones; tombstones need nothing, their occurrence is back to the series) is queued to be
+     * written again in this run, after the master, whatever its content hash says; its mapping entry no longer
+     * points at anything and is marked deleted until the rewrite books it again.
+     *
+     * <p>An override whose occurrence the new rule no longer produces cannot be written (EWS answers
+     * {@code occurrenceMissing}, a permanent error): it is <b>parked</b> with that reason, visible in the status,
+     * and its mapping entry stays deleted (its exception went with the old rule), so the next run makes no write for
+     * it; it is tried again when it changes or when its series is reset again (e.g. the old rule comes back).
+     */
+    private void seriesReset(Run run, String seriesIdentity, MappingEntry masterEntry) {
+        run.resetMasters.put(seriesIdentity, masterEntry);
+        List<String> overrides = overridesOf(run, seriesIdentity);
+        LOG.info("destination {}: series {} was reset by its new rule; its {} overrides are written again", run.name,
+                seriesIdentity, overrides.size());
+        for (String id : overrides) {
+            MappingEntry m = run.mapping.get(id).orElse(null);
+            if (m != null && m.live() && run.vanished.add(id)) {
+                run.mapping.put(id, new MappingEntry(m.remoteId(), m.version(), m.contentHash(), true,
+                        m.recurrenceId(), m.seriesIdentity(), m.writtenAt()));
+                run.state.mappedLive = Math.max(0, run.state.mappedLive - 1);
+            }
+            // an override already taken up in this run is written after this reset (its master goes first)
+            if (!run.done.contains(id)) {
+                run.resetQueue.add(id);
+            }
+        }
+    }
+
+    /**
+     * {@code planned} (override upserts) with the queued overrides of reset series: planned ones get their mapping
+     * entry as the reset left it, the others are read from the store and appended. Empties the queue.
+     */
+    private List<Op> withResetOverrides(Run run, List<Op> planned) {
+        if (run.resetQueue.isEmpty()) {
+            return planned;
+        }
+        Set<String> queued = new LinkedHashSet<>(run.resetQueue);
+        run.resetQueue.clear();
+        List<Op> out = new ArrayList<>(planned.size() + queued.size());
+        for (Op op : planned) {
+            out.add(queued.remove(op.identity()) ? op.withMapping(run.mapping.get(op.identity()).orElse(null)) : op);
+        }
+        for (String id : queued) {
+            ConsolidatedEvent c = store.findConsolidated(id).orElse(null);
+            CalendarEvent ev = c == null || c.deleted() ? null : parseOrNull(c.eventJson());
+            if (ev == null || ev.recurrenceId() == null || run.done.contains(id)) {
+                continue;
+            }
+            if (run.unchangedOverrides.remove(id)) {
+                run.unchanged--;
+            }
+            out.add(new Op(OpKind.UPSERT, id, c, ev, run.mapping.get(id).orElse(null), sourceOf(c, ev)));
+        }
+        return out;
+    }
+
+    /** The overrides of every reset series are written (or parked): their masters' mapping entries are now final. */
+    private void finishResets(Run run) {
+        run.resetMasters.forEach(run.mapping::put);
+        run.resetMasters.clear();
+    }
+
+    /** Identities of the live overrides (CANCELLED ones included) of a series, from one store pass per run. */
+    private List<String> overridesOf(Run run, String seriesIdentity) {
+        if (run.overridesBySeries == null) {
+            Map<String, List<String>> bySeries = new HashMap<>();
+            store.forEachConsolidated(false, c -> {
+                String json = c.eventJson();
+                // only overrides carry a recurrence id: the others are not parsed
+                if (json == null || !(json.contains("recurrence_id") || json.contains("recurrenceId"))) {
+                    return;
+                }
+                CalendarEvent ev = parseOrNull(json);
+                if (ev != null && ev.recurrenceId() != null) {
+                    bySeries.computeIfAbsent(masterIdentity(ev), k -> new ArrayList<>()).add(c.identity());
+                }
+            });
+            run.overridesBySeries = bySeries;
+        }
+        return run.overridesBySeries.getOrDefault(seriesIdentity, List.of());
     }
 
     /**

@@ -22,6 +22,9 @@ import java.util.function.Consumer;
  *       one token per part ({@link BatchingWriter}).</li>
  *   <li><b>Errors.</b> Throw the provider's exception; {@link #classifier()} classifies it. Handle the provider's
  *       "already gone" answers of a delete yourself (success).</li>
+ *   <li><b>Series resets.</b> A master update that drops the series' overrides on the provider (EWS: a new
+ *       {@code t:Recurrence}) says so with {@link WriteResult#seriesReset()}, also on a retry whose earlier attempt
+ *       may have done it; the sync then writes every override of the series again, after the master.</li>
  * </ul>
  */
 public interface DestinationWriter extends AutoCloseable {

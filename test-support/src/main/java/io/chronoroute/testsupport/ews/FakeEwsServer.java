@@ -303,6 +303,35 @@ public final class FakeEwsServer implements AutoCloseable {
         return e == null ? null : EwsRecurrence.text(e, "Value");
     }
 
+    /** One occurrence of a series as a calendar view shows it: generated, or an exception (modified occurrence). */
+    public record Occurrence(Instant originalStart, Instant start, Instant end, String subject, boolean exception) {
+    }
+
+    /**
+     * The occurrences of series {@code masterId} starting before {@code horizon}, deleted ones left out, in order
+     * of their original start; empty when there is no such series.
+     */
+    public synchronized List<Occurrence> occurrences(String masterId, Instant horizon) {
+        Item m = items.get(masterId);
+        if (m == null || !m.master()) {
+            return List.of();
+        }
+        List<Occurrence> out = new ArrayList<>();
+        for (View v : occurrences(m, horizon)) {
+            Map<String, Element> f = v.item() != null ? v.item().fields : m.fields;
+            Element subject = f.get("Subject");
+            out.add(new Occurrence(v.originalStart(), v.start(), v.end(),
+                    subject == null ? null : subject.getTextContent(), "Exception".equals(v.type())));
+        }
+        return out;
+    }
+
+    /** Original starts of the deleted occurrences of series {@code masterId} (DeletedOccurrences). */
+    public synchronized List<Instant> deletedOccurrences(String masterId) {
+        Item m = items.get(masterId);
+        return m == null ? List.of() : List.copyOf(m.deletedOccurrences);
+    }
+
     public RequestJournal journal() {
         return journal;
     }

@@ -50,7 +50,9 @@ import java.util.function.Consumer;
  * parked as {@code unsupportedRecurrence}); EXDATEs = the occurrence deleted (DeletedOccurrences); an override =
  * the occurrence updated in place (it becomes an exception with its own ItemId and our override tags); a cancelled
  * override = the occurrence deleted. An occurrence is located through the master's ModifiedOccurrences/
- * DeletedOccurrences and otherwise a one-second {@code FindItem CalendarView} at its original start.
+ * DeletedOccurrences and otherwise a one-second {@code FindItem CalendarView} at its original start. A changed rule
+ * resets the series on Exchange ({@link #RECURRENCE}); its overrides are then written again. An override whose
+ * occurrence the rule does not produce is refused ({@code occurrenceMissing}) and parked by the framework.
  *
  * <h2>No duplicates</h2>
  * EWS has no client-chosen ids. Before creating, the writer looks for an item carrying our key:
@@ -75,8 +77,10 @@ public final class EwsDestinationWriter implements DestinationWriter {
     public static final String SERIES = "ChronorouteSeries";
     /**
      * Hash of the {@code t:Recurrence} last sent for a master: Recurrence is only re-sent when it differs, because
-     * Exchange drops a series' modified and deleted occurrences whenever Recurrence is set. (Masters written before
-     * this tag existed get their Recurrence re-sent once.)
+     * Exchange drops a series' modified and deleted occurrences whenever Recurrence is set. When it is re-sent (a
+     * changed rule; masters written before this tag existed, once), the upsert reports
+     * {@link WriteResult#seriesReset()}: the master's EXDATEs are deleted again right away, and the framework writes
+     * every override of the series again (moved ones updated, cancelled ones deleted) in the same run.
      */
     public static final String RECURRENCE = "ChronorouteRecurrence";
     static final String CANCELLED_PREFIX = "cancelled:";
@@ -119,11 +123,19 @@ public final class EwsDestinationWriter implements DestinationWriter {
         }
         String id;
         boolean created;
+        boolean reset = false;
         if (existing != null) {
             requireOurs(existing, de.identity());
             if (current == null && de.contentHash().equals(existing.tag(HASH))) {
                 return new WriteResult(existing.id(), existing.fingerprint(), false);
             }
+            String rec = recurrence(ev, times(ev));
+            // a new Recurrence drops the series' exceptions and deleted occurrences: the framework writes the
+            // overrides again. The same when the item already carries this content but the mapping does not (an
+            // earlier attempt of this write got through, its answer lost): whether it reset the series is unknown
+            reset = rec != null && (!EwsXml.sha(rec).equals(existing.tag(RECURRENCE))
+                    || (current != null && de.contentHash().equals(existing.tag(HASH))
+                    && !de.contentHash().equals(current.contentHash())));
             id = update(existing, updates(de, true, existing.tag(RECURRENCE)));
             created = false;
         } else {
@@ -144,7 +156,7 @@ public final class EwsDestinationWriter implements DestinationWriter {
         if (after == null) {
             throw new DestinationException(ErrorKind.TRANSIENT, "notVisible", "item written but not readable");
         }
-        return new WriteResult(id, after.fingerprint(), created);
+        return new WriteResult(id, after.fingerprint(), created, reset);
     }
 
     private WriteResult upsertOverride(DestinationEvent de, MappingEntry current) throws Exception {
@@ -161,14 +173,23 @@ public final class EwsDestinationWriter implements DestinationWriter {
             return new WriteResult(cancelledId, "cancelled", false);
         }
         EwsXml.Item target = null;
-        if (current != null && current.remoteId() != null && !current.remoteId().startsWith(CANCELLED_PREFIX)) {
+        // the mapped exception, unless the mapping says it is gone (e.g. dropped by a new rule of its series)
+        if (current != null && current.live() && current.remoteId() != null
+                && !current.remoteId().startsWith(CANCELLED_PREFIX)) {
             target = getItem(current.remoteId());
+            if (target != null && !rid.equals(target.originalStart() != null ? target.originalStart()
+                    : target.start())) {
+                target = null;
+            }
         }
         if (target == null) {
             String occ = locateOccurrence(masterId, seriesId, rid, false);
             if (occ == null) {
+                // the framework parks the override with this reason (also when a new rule of the series no longer
+                // produces the occurrence): EWS cannot add an occurrence to a series
                 throw new DestinationException(ErrorKind.PERMANENT, "occurrenceMissing",
-                        "no occurrence of the series at " + rid + " (deleted occurrences cannot be restored in EWS)");
+                        "no occurrence of the series at " + rid + ": the series' rule does not produce it or it was "
+                                + "deleted (EWS cannot add or restore an occurrence)");
             }
             target = getItem(occ);
         }

@@ -234,6 +234,32 @@ class CalDavDestinationWriterTest {
     }
 
     @Test
+    void ruleChangeKeepsTheOverridesAndExdatesOfTheSeries() throws Exception {
+        // the master and its overrides share one resource: a new rule replaces the master VEVENT only
+        CalendarEvent master = weekly("rule-1", "2026-12-07T08:00").toBuilder()
+                .exdates(List.of(zoned("2026-12-21T08:00", "Europe/Berlin"))).build();
+        CalendarEvent moved = override(master, "2026-12-14T08:00", "2026-12-14T11:00", "Moved");
+        CalendarEvent cancelled = override(master, "2026-12-28T08:00", "2026-12-28T08:00", "Gone").toBuilder()
+                .status("CANCELLED").build();
+        h.put(master, moved, cancelled);
+        DestinationSyncService svc = service();
+        assertThat(svc.runOnce(SyncHarness.NAME).outcome()).isEqualTo(SyncResult.Outcome.OK);
+        h.put(master.toBuilder().rrules(List.of("FREQ=WEEKLY;COUNT=8;BYDAY=MO")).build());
+        SyncResult r = svc.runOnce(SyncHarness.NAME);
+        assertThat(r.outcome()).as(r.message()).isEqualTo(SyncResult.Outcome.OK);
+        assertThat(r.writeCalls()).isEqualTo(1);
+        List<CalendarEvent> back = ICalCodec.parse(get(hrefOf(master)).body(), null);
+        assertThat(back).hasSize(3);
+        CalendarEvent m = back.stream().filter(e -> e.recurrenceId() == null).findFirst().orElseThrow();
+        assertThat(m.rrules()).containsExactly("FREQ=WEEKLY;COUNT=8;BYDAY=MO");
+        assertThat(m.exdates()).extracting(EventTime::instant).containsExactly(Instant.parse("2026-12-21T07:00:00Z"));
+        assertThat(back).filteredOn(e -> "Moved".equals(e.title())).singleElement()
+                .satisfies(o -> assertThat(o.start().instant()).isEqualTo(Instant.parse("2026-12-14T10:00:00Z")));
+        assertThat(back).filteredOn(e -> "CANCELLED".equals(e.status())).hasSize(1);
+        assertThat(svc.runOnce(SyncHarness.NAME).writeCalls()).isZero();
+    }
+
+    @Test
     void timesAreRightAcrossDst() throws Exception {
         // weekly 09:00 Berlin across the end of DST (2026-10-25), plus a single event on the spring-forward day
         CalendarEvent series = CalendarEvent.builder().uid("dst-series").title("Weekly 9:00")

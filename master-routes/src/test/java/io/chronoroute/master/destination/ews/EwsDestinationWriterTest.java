@@ -3,6 +3,7 @@ package io.chronoroute.master.destination.ews;
 import io.chronoroute.master.destination.DestinationContext;
 import io.chronoroute.master.destination.DestinationEvent;
 import io.chronoroute.master.destination.DestinationMapping;
+import io.chronoroute.master.destination.DestinationStatus;
 import io.chronoroute.master.destination.DestinationSyncService;
 import io.chronoroute.master.destination.DestinationWriter;
 import io.chronoroute.master.destination.DestinationWriterFactory;
@@ -256,13 +257,213 @@ class EwsDestinationWriterTest {
                 .filter(e -> e.operation().equals("UpdateItem")).toList();
         assertThat(updates.get(updates.size() - 1).body()).doesNotContain("calendar:Recurrence");
         assertThat(svc.runOnce(SyncHarness.NAME).writeCalls()).isZero();
-        // a changed rule is still sent (and, as on Exchange, the fake then drops the exceptions)
+        // a changed rule is still sent; as on Exchange, the fake then drops the exceptions, and the override is
+        // written again in the same run, after its master
         h.put(series.toBuilder().title("Renamed series").rrules(List.of("FREQ=WEEKLY;COUNT=8;BYDAY=MO")).build());
         SyncResult third = svc.runOnce(SyncHarness.NAME);
         assertThat(third.outcome()).as(third.message()).isEqualTo(SyncResult.Outcome.OK);
+        assertThat(third.updated()).isEqualTo(2);
+        assertThat(third.writeCalls()).isEqualTo(2);
         updates = ews.journal().entries().stream().filter(e -> e.operation().equals("UpdateItem")).toList();
-        assertThat(updates.get(updates.size() - 1).body()).contains("calendar:Recurrence");
-        assertThat(overrideSubjects()).isEmpty(); // the fake mirrors Exchange: exceptions dropped with the rule
+        assertThat(updates.get(updates.size() - 2).body()).contains("calendar:Recurrence");
+        assertThat(updates.get(updates.size() - 1).body()).doesNotContain("calendar:Recurrence").contains("Moved");
+        assertThat(overrideSubjects()).containsExactly("Moved");
+        assertThat(svc.runOnce(SyncHarness.NAME).writeCalls()).isZero();
+    }
+
+    @Test
+    void ruleChangeKeepsMovedAndCancelledOccurrencesAndExdatesInTheSameRun() {
+        // weekly Monday 09:00 Berlin across the end of DST: EXDATE 11-02, moved 10-26, cancelled 11-09
+        CalendarEvent series = CalendarEvent.builder().uid("rule-series").title("Weekly")
+                .start(zoned("2026-10-19T09:00", "Europe/Berlin")).end(zoned("2026-10-19T10:00", "Europe/Berlin"))
+                .rrules(List.of("FREQ=WEEKLY;COUNT=6;BYDAY=MO"))
+                .exdates(List.of(zoned("2026-11-02T09:00", "Europe/Berlin")))
+                .status("CONFIRMED").origin(SyncHarness.origin("work")).build();
+        CalendarEvent moved = override(series, "2026-10-26T09:00", "2026-10-26T13:00", "Moved after DST");
+        CalendarEvent cancelled = override(series, "2026-11-09T09:00", "2026-11-09T09:00", "x").toBuilder()
+                .status("CANCELLED").build();
+        h.put(series, moved, cancelled);
+        DestinationSyncService svc = service();
+        SyncResult first = svc.runOnce(SyncHarness.NAME);
+        assertThat(first.outcome()).as(first.message()).isEqualTo(SyncResult.Outcome.OK);
+        String masterId = itemOf(series);
+        assertSeries(masterId, 6, List.of("2026-10-19T07:00:00Z", "2026-10-26T08:00:00Z", "2026-11-16T08:00:00Z",
+                "2026-11-23T08:00:00Z"));
+        long liveBefore = svc.status(SyncHarness.NAME).liveEvents();
+
+        // COUNT=6 -> COUNT=8: Recurrence sent, the series reset by the fake as by Exchange, then in the same run
+        // the EXDATE deleted again, the moved override written again, the cancelled occurrence deleted again
+        h.put(series.toBuilder().rrules(List.of("FREQ=WEEKLY;COUNT=8;BYDAY=MO")).build());
+        long journalBefore = ews.journal().size();
+        SyncResult count = svc.runOnce(SyncHarness.NAME);
+        assertThat(count.outcome()).as(count.message()).isEqualTo(SyncResult.Outcome.OK);
+        assertThat(count.updated()).isEqualTo(3);
+        assertThat(count.parked()).isZero();
+        // master UpdateItem, EXDATE DeleteItem, moved UpdateItem, cancelled DeleteItem
+        assertThat(count.writeCalls()).isEqualTo(4);
+        List<RequestJournal.Entry> writes = ews.journal().entries().stream().skip(journalBefore)
+                .filter(e -> e.operation().equals("UpdateItem") || e.operation().equals("DeleteItem")).toList();
+        assertThat(writes).extracting(RequestJournal.Entry::operation).hasSize(4)
+                .startsWith("UpdateItem", "DeleteItem") // the master first, its EXDATE deleted again right away
+                .containsExactlyInAnyOrder("UpdateItem", "DeleteItem", "UpdateItem", "DeleteItem");
+        assertThat(writes.get(0).body()).contains("calendar:Recurrence").contains("<t:NumberOfOccurrences>8");
+        assertSeries(masterId, 8, List.of("2026-10-19T07:00:00Z", "2026-10-26T08:00:00Z", "2026-11-16T08:00:00Z",
+                "2026-11-23T08:00:00Z", "2026-11-30T08:00:00Z", "2026-12-07T08:00:00Z"));
+        assertThat(svc.status(SyncHarness.NAME).liveEvents()).isEqualTo(liveBefore);
+        assertThat(svc.runOnce(SyncHarness.NAME).writeCalls()).isZero();
+
+        // BYDAY=MO -> BYDAY=MO,TH: every Monday stays, the overrides and the EXDATE with it
+        h.put(series.toBuilder().rrules(List.of("FREQ=WEEKLY;COUNT=8;BYDAY=MO,TH")).build());
+        SyncResult byday = svc.runOnce(SyncHarness.NAME);
+        assertThat(byday.outcome()).as(byday.message()).isEqualTo(SyncResult.Outcome.OK);
+        assertThat(byday.updated()).isEqualTo(3);
+        assertThat(byday.writeCalls()).isEqualTo(4);
+        // 10-19, 10-22, 10-26 (moved), 10-29, [11-02 EXDATE], 11-05, [11-09 cancelled], 11-12
+        assertSeries(masterId, 8, List.of("2026-10-19T07:00:00Z", "2026-10-22T07:00:00Z", "2026-10-26T08:00:00Z",
+                "2026-10-29T08:00:00Z", "2026-11-05T08:00:00Z", "2026-11-12T08:00:00Z"));
+        assertThat(svc.runOnce(SyncHarness.NAME).writeCalls()).isZero();
+        assertThat(svc.runOnce(SyncHarness.NAME).writeCalls()).isZero();
+        assertThat(svc.status(SyncHarness.NAME).liveEvents()).isEqualTo(liveBefore);
+        assertThat(svc.status(SyncHarness.NAME).parked()).isEmpty();
+        assertSendToNoneEverywhere();
+    }
+
+    /**
+     * The visible occurrences of the rule-series fixture: their original starts, the moved one (10-26) as an
+     * exception at 13:00 Berlin with its own subject, EXDATE 11-02 and cancelled 11-09 deleted.
+     */
+    private void assertSeries(String masterId, int count, List<String> visibleOriginalStarts) {
+        List<FakeEwsServer.Occurrence> occ = ews.occurrences(masterId, Instant.parse("2027-06-01T00:00:00Z"));
+        assertThat(occ).extracting(o -> o.originalStart().toString()).containsExactlyElementsOf(visibleOriginalStarts);
+        assertThat(occ).filteredOn(FakeEwsServer.Occurrence::exception).singleElement().satisfies(o -> {
+            assertThat(o.originalStart()).isEqualTo(Instant.parse("2026-10-26T08:00:00Z"));
+            assertThat(o.start()).isEqualTo(Instant.parse("2026-10-26T12:00:00Z")); // 13:00 CET, after DST
+            assertThat(o.subject()).isEqualTo("Moved after DST");
+        });
+        assertThat(ews.deletedOccurrences(masterId)).extracting(Instant::toString)
+                .containsExactly("2026-11-02T08:00:00Z", "2026-11-09T08:00:00Z");
+        assertThat(occ.size() + 2).isEqualTo(count);
+    }
+
+    @Test
+    void ruleChangeThatRemovesTheOccurrenceOfAnOverrideParksIt() {
+        // weekly Monday 09:00 Berlin, six times from 10-19 (last 11-23): moved 10-26 and 11-23, cancelled 11-16
+        CalendarEvent series = CalendarEvent.builder().uid("shrink-series").title("Weekly")
+                .start(zoned("2026-10-19T09:00", "Europe/Berlin")).end(zoned("2026-10-19T10:00", "Europe/Berlin"))
+                .rrules(List.of("FREQ=WEEKLY;COUNT=6;BYDAY=MO")).status("CONFIRMED")
+                .origin(SyncHarness.origin("work")).build();
+        CalendarEvent early = override(series, "2026-10-26T09:00", "2026-10-26T13:00", "Early moved");
+        CalendarEvent late = override(series, "2026-11-23T09:00", "2026-11-23T15:00", "Late moved");
+        CalendarEvent cancelled = override(series, "2026-11-16T09:00", "2026-11-16T09:00", "x").toBuilder()
+                .status("CANCELLED").build();
+        h.put(series, early, late, cancelled);
+        DestinationSyncService svc = service();
+        SyncResult first = svc.runOnce(SyncHarness.NAME);
+        assertThat(first.outcome()).as(first.message()).isEqualTo(SyncResult.Outcome.OK);
+        String masterId = itemOf(series);
+        long liveBefore = svc.status(SyncHarness.NAME).liveEvents();
+        DestinationMapping mapping = new DestinationMapping(h.store, SyncHarness.NAME);
+        String lateId = SyncKey.identityOf(late);
+
+        // COUNT=4 ends the series on 11-09: no occurrence for "Late moved" (11-23) nor for the cancelled 11-16
+        h.put(series.toBuilder().rrules(List.of("FREQ=WEEKLY;COUNT=4;BYDAY=MO")).build());
+        SyncResult shrunk = svc.runOnce(SyncHarness.NAME);
+        assertThat(shrunk.outcome()).as(shrunk.message()).isEqualTo(SyncResult.Outcome.OK);
+        assertThat(shrunk.updated()).isEqualTo(3); // master, "Early moved" again, the cancelled one (nothing to delete)
+        assertThat(shrunk.parked()).isEqualTo(1);
+        assertThat(shrunk.writeCalls()).isEqualTo(2); // master UpdateItem, "Early moved" UpdateItem
+        List<FakeEwsServer.Occurrence> occ = ews.occurrences(masterId, Instant.parse("2027-06-01T00:00:00Z"));
+        assertThat(occ).extracting(o -> o.originalStart().toString()).containsExactly("2026-10-19T07:00:00Z",
+                "2026-10-26T08:00:00Z", "2026-11-02T08:00:00Z", "2026-11-09T08:00:00Z");
+        assertThat(occ).filteredOn(FakeEwsServer.Occurrence::exception).extracting(FakeEwsServer.Occurrence::subject)
+                .containsExactly("Early moved");
+        var status = svc.status(SyncHarness.NAME);
+        assertThat(status.parked()).singleElement().satisfies(p -> {
+            assertThat(p.identity()).isEqualTo(lateId);
+            assertThat(p.reason()).isEqualTo("occurrenceMissing");
+            assertThat(p.message()).contains("2026-11-23T08:00:00Z").contains("rule");
+        });
+        // its exception went with the old rule: the mapping says so, and our live count lost it
+        assertThat(mapping.get(lateId)).hasValueSatisfying(m -> assertThat(m.deleted()).isTrue());
+        assertThat(status.liveEvents()).isEqualTo(liveBefore - 1);
+
+        // the next runs write nothing and keep it parked
+        assertThat(svc.runOnce(SyncHarness.NAME).writeCalls()).isZero();
+        SyncResult quiet = svc.runOnce(SyncHarness.NAME);
+        assertThat(quiet.writeCalls()).isZero();
+        assertThat(quiet.parked()).isZero();
+        assertThat(svc.status(SyncHarness.NAME).parked()).extracting(DestinationStatus.ParkedView::identity)
+                .containsExactly(lateId);
+
+        // the rule back to six: the parked override has its occurrence again and is written, the cancelled
+        // occurrence deleted again, in the same run
+        h.put(series);
+        SyncResult back = svc.runOnce(SyncHarness.NAME);
+        assertThat(back.outcome()).as(back.message()).isEqualTo(SyncResult.Outcome.OK);
+        assertThat(back.parked()).isZero();
+        assertThat(svc.status(SyncHarness.NAME).parked()).isEmpty();
+        occ = ews.occurrences(masterId, Instant.parse("2027-06-01T00:00:00Z"));
+        assertThat(occ).filteredOn(FakeEwsServer.Occurrence::exception).extracting(FakeEwsServer.Occurrence::subject)
+                .containsExactly("Early moved", "Late moved");
+        assertThat(ews.deletedOccurrences(masterId)).extracting(Instant::toString)
+                .containsExactly("2026-11-16T08:00:00Z");
+        assertThat(svc.status(SyncHarness.NAME).liveEvents()).isEqualTo(liveBefore);
+        assertThat(svc.runOnce(SyncHarness.NAME).writeCalls()).isZero();
+        assertSendToNoneEverywhere();
+    }
+
+    @Test
+    void ruleChangeWhoseAnswerWasLostStillWritesTheOverridesAgain() {
+        CalendarEvent series = weekly("lost-series", "2026-12-07T08:00");
+        CalendarEvent moved = override(series, "2026-12-14T08:00", "2026-12-14T11:00", "Moved");
+        h.put(series, moved);
+        DestinationSyncService svc = service();
+        assertThat(svc.runOnce(SyncHarness.NAME).outcome()).isEqualTo(SyncResult.Outcome.OK);
+        // the master's UpdateItem (with the new Recurrence) goes through, its answer is lost: the retry finds the
+        // rule already sent, and must still report the reset
+        boolean[] lost = {false};
+        DestinationSyncService flaky = h.service(intercepting(factory(), (e, result) -> {
+            if (result != null && e.event().recurrenceId() == null && !lost[0]) {
+                lost[0] = true;
+                throw new io.chronoroute.master.destination.DestinationException(
+                        io.chronoroute.master.destination.ErrorKind.TRANSIENT, "answerLost", "connection reset");
+            }
+        }), SyncHarness.config("ews"));
+        h.put(series.toBuilder().rrules(List.of("FREQ=WEEKLY;COUNT=8;BYDAY=MO")).build());
+        SyncResult r = flaky.runOnce(SyncHarness.NAME);
+        assertThat(r.outcome()).as(r.message()).isEqualTo(SyncResult.Outcome.OK);
+        assertThat(r.retries()).isEqualTo(1);
+        assertThat(ews.journal().entries().stream().filter(e -> e.operation().equals("UpdateItem")
+                && e.body().contains("calendar:Recurrence"))).hasSize(1);
+        assertThat(overrideSubjects()).containsExactly("Moved");
+        assertThat(flaky.runOnce(SyncHarness.NAME).writeCalls()).isZero();
+    }
+
+    @Test
+    void crashAfterTheResetButBeforeTheOverridesWritesThemNextRun() {
+        CalendarEvent series = weekly("crash-series", "2026-12-07T08:00");
+        CalendarEvent moved = override(series, "2026-12-14T08:00", "2026-12-14T11:00", "Moved");
+        CalendarEvent cancelled = override(series, "2026-12-21T08:00", "2026-12-21T08:00", "x").toBuilder()
+                .status("CANCELLED").build();
+        h.put(series, moved, cancelled);
+        assertThat(service().runOnce(SyncHarness.NAME).outcome()).isEqualTo(SyncResult.Outcome.OK);
+        String masterId = itemOf(series);
+        // the process dies when the first override is about to be written again
+        DestinationSyncService crashing = h.service(intercepting(factory(), (e, result) -> {
+            if (result == null && e.event().recurrenceId() != null) {
+                throw new Crash();
+            }
+        }), SyncHarness.config("ews"));
+        h.put(series.toBuilder().rrules(List.of("FREQ=WEEKLY;COUNT=8;BYDAY=MO")).build());
+        assertThatThrownBy(() -> crashing.runOnce(SyncHarness.NAME)).isInstanceOf(Crash.class);
+        assertThat(overrideSubjects()).isEmpty(); // dropped with the rule, not yet written again
+        DestinationSyncService svc = service();
+        SyncResult r = svc.runOnce(SyncHarness.NAME);
+        assertThat(r.outcome()).as(r.message()).isEqualTo(SyncResult.Outcome.OK);
+        assertThat(overrideSubjects()).containsExactly("Moved");
+        assertThat(ews.deletedOccurrences(masterId)).containsExactly(Instant.parse("2026-12-21T07:00:00Z"));
+        assertThat(ews.occurrences(masterId, Instant.parse("2027-06-01T00:00:00Z"))).hasSize(7);
+        assertThat(svc.runOnce(SyncHarness.NAME).writeCalls()).isZero();
     }
 
     @Test
@@ -404,6 +605,55 @@ class EwsDestinationWriterTest {
                     public WriteResult upsert(DestinationEvent event, MappingEntry current) throws Exception {
                         w.upsert(event, current);
                         throw new Crash();
+                    }
+
+                    @Override
+                    public void delete(DestinationEvent event, MappingEntry current) throws Exception {
+                        w.delete(event, current);
+                    }
+
+                    @Override
+                    public void listOwn(Consumer<RemoteEvent> sink) throws Exception {
+                        w.listOwn(sink);
+                    }
+
+                    @Override
+                    public RemoteChanges readChanges(String cursor) throws Exception {
+                        return w.readChanges(cursor);
+                    }
+
+                    @Override
+                    public io.chronoroute.master.destination.DestinationErrorClassifier classifier() {
+                        return w.classifier();
+                    }
+                };
+            }
+        };
+    }
+
+    /** Called before each upsert ({@code result} null) and after a successful one. */
+    @FunctionalInterface
+    interface UpsertHook {
+        void on(DestinationEvent event, WriteResult result) throws Exception;
+    }
+
+    private static DestinationWriterFactory intercepting(DestinationWriterFactory real, UpsertHook hook) {
+        return new DestinationWriterFactory() {
+            @Override
+            public String type() {
+                return "ews";
+            }
+
+            @Override
+            public DestinationWriter create(DestinationContext context) {
+                DestinationWriter w = real.create(context);
+                return new DestinationWriter() {
+                    @Override
+                    public WriteResult upsert(DestinationEvent event, MappingEntry current) throws Exception {
+                        hook.on(event, null);
+                        WriteResult r = w.upsert(event, current);
+                        hook.on(event, r);
+                        return r;
                     }
 
                     @Override

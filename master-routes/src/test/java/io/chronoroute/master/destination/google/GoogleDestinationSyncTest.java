@@ -367,6 +367,41 @@ class GoogleDestinationSyncTest {
     }
 
     @Test
+    void ruleChangeOfASeriesKeepsItsOverridesCancelledOccurrenceAndExdate() {
+        // on the fake (as we expect of Google) an instance override is its own stored event: a new rule of the master
+        // leaves it in place, so the master's update is the only write and the writer reports no series reset
+        LocalDateTime first = LocalDateTime.of(2025, 10, 6, 9, 0);
+        CalendarEvent master = GoogleKit.event("rule@example.com", "outlook", first, 60)
+                .title("Weekly").rrules(List.of("FREQ=WEEKLY;BYDAY=MO;COUNT=6"))
+                .exdates(List.of(EventTime.ofZoned(LocalDateTime.of(2025, 10, 13, 9, 0), GoogleKit.BERLIN)))
+                .build();
+        CalendarEvent moved = GoogleKit.event("rule@example.com", "outlook", LocalDateTime.of(2025, 10, 20, 11, 0), 60)
+                .title("Moved").recurrenceId(EventTime.ofZoned(LocalDateTime.of(2025, 10, 20, 9, 0), GoogleKit.BERLIN))
+                .build();
+        CalendarEvent cancelled = GoogleKit.event("rule@example.com", "outlook", LocalDateTime.of(2025, 10, 27, 9, 0), 60)
+                .recurrenceId(EventTime.ofZoned(LocalDateTime.of(2025, 10, 27, 9, 0), GoogleKit.BERLIN))
+                .status("CANCELLED").build();
+        String masterId = GoogleIds.eventId(kit.put(master));
+        kit.put(moved);
+        kit.put(cancelled);
+        assertThat(kit.service().runOnce(NAME).outcome()).isEqualTo(SyncResult.Outcome.OK);
+
+        for (String rule : List.of("FREQ=WEEKLY;BYDAY=MO;COUNT=8", "FREQ=WEEKLY;BYDAY=MO,TH;COUNT=8")) {
+            kit.put(master.toBuilder().rrules(List.of(rule)).build());
+            SyncResult r = kit.service().runOnce(NAME);
+            assertThat(r.outcome()).as(r.message()).isEqualTo(SyncResult.Outcome.OK);
+            assertThat(r.writeCalls()).isEqualTo(1);
+            assertThat(kit.byId(masterId).path("recurrence").toString()).contains("RRULE:" + rule)
+                    .contains("EXDATE:20251013T070000Z");
+            ObjectNode inst = kit.byId(masterId + "_20251020T070000Z");
+            assertThat(inst.path("summary").asText()).isEqualTo("Moved");
+            assertThat(inst.path("start").path("dateTime").asText()).isEqualTo("2025-10-20T11:00:00.000+02:00");
+            assertThat(kit.byId(masterId + "_20251027T080000Z").path("status").asText()).isEqualTo("cancelled");
+            assertThat(kit.service().runOnce(NAME).writeCalls()).isZero();
+        }
+    }
+
+    @Test
     void berlinEventOnLastSundayOfOctoberKeepsItsWallClockTime() {
         CalendarEvent dstDay = GoogleKit.event("dst@example.com", "outlook", LocalDateTime.of(2025, 10, 26, 9, 0), 60)
                 .build();
