@@ -13,6 +13,7 @@ import java.time.LocalDateTime;
 import java.time.LocalTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeFormatterBuilder;
 import java.time.temporal.ChronoField;
@@ -61,6 +62,12 @@ final class WireTimes {
             throw new WireFormatException(field, "time is null");
         }
         String text = raw.trim();
+        Parsed fast = fastIso(text);
+        return fast != null ? fast : generalParse(field, raw, text);
+    }
+
+    /** Every accepted form, with {@code java.time}'s parsers. */
+    static Parsed generalParse(String field, String raw, String text) {
         try {
             if (DATE_ONLY.matcher(text).matches()) {
                 return new Parsed(LocalDate.parse(text), null, null);
@@ -86,6 +93,95 @@ final class WireTimes {
         } catch (DateTimeException ex) {
             throw new WireFormatException(field, "not an ISO-8601 date or date-time: '" + abbreviate(raw) + "'", ex);
         }
+    }
+
+    /**
+     * The common forms without the general parser ({@code DateTimeFormatter} allocated some kilobytes per value,
+     * the largest share of a 10,000-event ingest's garbage): {@code yyyy-MM-dd},
+     * {@code yyyy-MM-ddTHH:mm[:ss[.f{1,9}]]} with nothing, {@code Z} or {@code ±HH:MM} after. Anything else, and any
+     * out-of-range field, returns null and takes the general path, which accepts or rejects it as before.
+     */
+    static Parsed fastIso(String t) {
+        int n = t.length();
+        if (n < 10 || !digits(t, 0, 4) || t.charAt(4) != '-' || !digits(t, 5, 2) || t.charAt(7) != '-'
+                || !digits(t, 8, 2)) {
+            return null;
+        }
+        try {
+            int year = num(t, 0, 4);
+            int month = num(t, 5, 2);
+            int day = num(t, 8, 2);
+            if (n == 10) {
+                return new Parsed(LocalDate.of(year, month, day), null, null);
+            }
+            if (n < 16 || (t.charAt(10) != 'T' && t.charAt(10) != 't') || !digits(t, 11, 2) || t.charAt(13) != ':'
+                    || !digits(t, 14, 2)) {
+                return null;
+            }
+            int hour = num(t, 11, 2);
+            int minute = num(t, 14, 2);
+            int second = 0;
+            int nano = 0;
+            int i = 16;
+            if (i < n && t.charAt(i) == ':') {
+                if (!digits(t, i + 1, 2)) {
+                    return null;
+                }
+                second = num(t, i + 1, 2);
+                i += 3;
+                if (i < n && t.charAt(i) == '.') {
+                    int start = ++i;
+                    while (i < n && i - start < 9 && Character.isDigit(t.charAt(i))) {
+                        i++;
+                    }
+                    if (i == start) {
+                        return null;
+                    }
+                    nano = num(t, start, i - start);
+                    for (int k = i - start; k < 9; k++) {
+                        nano *= 10;
+                    }
+                }
+            }
+            LocalDateTime local = LocalDateTime.of(year, month, day, hour, minute, second, nano);
+            if (i == n) {
+                return new Parsed(null, local, null);
+            }
+            char c = t.charAt(i);
+            if ((c == 'Z' || c == 'z') && i + 1 == n) {
+                return new Parsed(null, null, local.atOffset(ZoneOffset.UTC));
+            }
+            if ((c == '+' || c == '-') && i + 6 == n && digits(t, i + 1, 2) && t.charAt(i + 3) == ':'
+                    && digits(t, i + 4, 2)) {
+                int sign = c == '-' ? -1 : 1;
+                ZoneOffset off = ZoneOffset.ofHoursMinutes(sign * num(t, i + 1, 2), sign * num(t, i + 4, 2));
+                return new Parsed(null, null, local.atOffset(off));
+            }
+            return null;
+        } catch (DateTimeException e) {
+            return null;
+        }
+    }
+
+    private static boolean digits(String t, int from, int count) {
+        if (from + count > t.length()) {
+            return false;
+        }
+        for (int i = from; i < from + count; i++) {
+            char c = t.charAt(i);
+            if (c < '0' || c > '9') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static int num(String t, int from, int count) {
+        int v = 0;
+        for (int i = from; i < from + count; i++) {
+            v = v * 10 + (t.charAt(i) - '0');
+        }
+        return v;
     }
 
     /**
