@@ -13,6 +13,7 @@ import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
@@ -28,6 +29,7 @@ final class CountingProxy implements AutoCloseable {
             "upgrade", "expect", "keep-alive");
 
     private final HttpServer server;
+    private final ExecutorService executor = Executors.newFixedThreadPool(4);
     private final HttpClient client = HttpClient.newHttpClient();
     private final String target;
     final List<Exchange> exchanges = new CopyOnWriteArrayList<>();
@@ -35,7 +37,7 @@ final class CountingProxy implements AutoCloseable {
     CountingProxy(String target) throws IOException {
         this.target = target;
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        server.setExecutor(Executors.newFixedThreadPool(4));
+        server.setExecutor(executor);
         server.createContext("/", this::handle);
         server.start();
     }
@@ -86,5 +88,6 @@ final class CountingProxy implements AutoCloseable {
     @Override
     public void close() {
         server.stop(0);
+        executor.shutdownNow(); // its threads are not daemons: left running, they kept the bench JVM alive at the end
     }
 }
