@@ -871,7 +871,7 @@ public class DestinationSyncService implements AutoCloseable {
     private void seriesReset(Run run, String seriesIdentity, MappingEntry masterEntry) {
         run.resetMasters.put(seriesIdentity, masterEntry);
         List<String> overrides = overridesOf(run, seriesIdentity);
-        LOG.info("destination {}: series {} was reset by its new rule; its {} overrides are written again", run.name,
+        LOG.info("destination {}: series {} was reset by a new or removed rule; its {} overrides are written again", run.name,
                 seriesIdentity, overrides.size());
         for (String id : overrides) {
             MappingEntry m = run.mapping.get(id).orElse(null);

@@ -53,7 +53,8 @@ import org.xml.sax.SAXParseException;
  * A stateful in-JVM stand-in for Exchange Web Services (SOAP 1.1 at {@code /EWS/Exchange.asmx}). Every request body
  * is validated against Microsoft's EWS schema (bundled under {@code /ews-schema}); out-of-order or unknown elements
  * get the SOAP fault {@code ErrorSchemaValidation}, as Exchange answers. Implements CreateItem, UpdateItem (ChangeKey
- * conflicts per ConflictResolution), DeleteItem, GetItem, FindItem (CalendarView expands recurrences) and
+ * conflicts per ConflictResolution; a new Recurrence drops a series' exceptions and deleted occurrences, a deleted
+ * one makes the series a single item), DeleteItem, GetItem, FindItem (CalendarView expands recurrences) and
  * SyncFolderItems (server-side SyncState, MaxChangesReturned paging), extended properties keyed by (property set,
  * name, type), Basic authentication and scripted {@code ErrorServerBusy} with {@code BackOffMilliseconds}.
  */
@@ -673,12 +674,16 @@ public final class FakeEwsServer implements AutoCloseable {
                     expand(item, fields, clock.instant().plus(Duration.ofDays(1)));
                     if (touched.contains("Recurrence") && item.master()) {
                         // like Exchange: (re)setting the pattern of a series drops its exceptions
-                        item.exceptions.values().forEach(items::remove);
-                        item.exceptions.clear();
-                        item.deletedOccurrences.clear();
+                        dropSeries(item);
                         touched.add("ModifiedOccurrences");
                         touched.add("DeletedOccurrences");
                     }
+                } else if (item != null && item.master() && touched.contains("Recurrence")) {
+                    // like Exchange: deleting the pattern makes the series a single appointment, its modified and
+                    // deleted occurrences gone
+                    dropSeries(item);
+                    touched.add("ModifiedOccurrences");
+                    touched.add("DeletedOccurrences");
                 }
                 if (item == null) {
                     item = materializeException(target, fields, ext);
@@ -972,6 +977,13 @@ public final class FakeEwsServer implements AutoCloseable {
         for (String k : touched) {
             item.changedAt.put(k, item.version);
         }
+    }
+
+    /** Drops the modified occurrences (exception items) and the deleted occurrences of a series. */
+    private void dropSeries(Item master) {
+        master.exceptions.values().forEach(items::remove);
+        master.exceptions.clear();
+        master.deletedOccurrences.clear();
     }
 
     private Item materializeException(View occ, Map<String, Element> fields, Map<String, Element> ext) {

@@ -52,7 +52,10 @@ import java.util.function.Consumer;
  * override = the occurrence deleted. An occurrence is located through the master's ModifiedOccurrences/
  * DeletedOccurrences and otherwise a one-second {@code FindItem CalendarView} at its original start. A changed rule
  * resets the series on Exchange ({@link #RECURRENCE}); its overrides are then written again. An override whose
- * occurrence the rule does not produce is refused ({@code occurrenceMissing}) and parked by the framework.
+ * occurrence the rule does not produce is refused ({@code occurrenceMissing}) and parked by the framework. A series
+ * whose rule is removed at the source gets {@code DeleteItemField calendar:Recurrence} (and loses its
+ * {@value #RECURRENCE} tag): Exchange makes it a single appointment without exceptions; this too is reported as a
+ * series reset, and overrides the source still holds are parked ({@code occurrenceMissing}).
  *
  * <h2>No duplicates</h2>
  * EWS has no client-chosen ids. Before creating, the writer looks for an item carrying our key:
@@ -130,13 +133,18 @@ public final class EwsDestinationWriter implements DestinationWriter {
                 return new WriteResult(existing.id(), existing.fingerprint(), false);
             }
             String rec = recurrence(ev, times(ev));
-            // a new Recurrence drops the series' exceptions and deleted occurrences: the framework writes the
-            // overrides again. The same when the item already carries this content but the mapping does not (an
-            // earlier attempt of this write got through, its answer lost): whether it reset the series is unknown
-            reset = rec != null && (!EwsXml.sha(rec).equals(existing.tag(RECURRENCE))
-                    || (current != null && de.contentHash().equals(existing.tag(HASH))
-                    && !de.contentHash().equals(current.contentHash())));
-            id = update(existing, updates(de, true, existing.tag(RECURRENCE)));
+            // the rule is gone but the item is still a series: Recurrence is deleted, the item becomes a single
+            // appointment and Exchange drops the series' exceptions and deleted occurrences
+            boolean unrecur = rec == null
+                    && (existing.tag(RECURRENCE) != null || "RecurringMaster".equals(existing.type()));
+            // a new or deleted Recurrence drops the series' exceptions and deleted occurrences: the framework writes
+            // the overrides again (those of a series no longer recurring are parked, occurrenceMissing). The same
+            // when the item already carries this content but the mapping does not (an earlier attempt of this
+            // write got through, its answer lost): whether it reset the series is unknown
+            boolean answerLost = current != null && de.contentHash().equals(existing.tag(HASH))
+                    && !de.contentHash().equals(current.contentHash());
+            reset = unrecur || answerLost || (rec != null && !EwsXml.sha(rec).equals(existing.tag(RECURRENCE)));
+            id = update(existing, updates(de, true, existing.tag(RECURRENCE), unrecur));
             created = false;
         } else {
             Element msg = EwsClient.check(client.call("<m:CreateItem SendMeetingInvitations=\"SendToNone\">"
@@ -202,7 +210,7 @@ public final class EwsDestinationWriter implements DestinationWriter {
         if (current == null && de.identity().equals(target.tag(KEY)) && de.contentHash().equals(target.tag(HASH))) {
             return new WriteResult(target.id(), target.fingerprint(), false);
         }
-        String id = update(target, updates(de, false, null));
+        String id = update(target, updates(de, false, null, false));
         EwsXml.Item after = getItem(id);
         if (after == null) {
             throw new DestinationException(ErrorKind.TRANSIENT, "notVisible", "exception written but not readable");
@@ -389,6 +397,14 @@ public final class EwsDestinationWriter implements DestinationWriter {
         if (master.deleted().contains(at)) {
             return null;
         }
+        if ("Single".equals(master.type())) {
+            if (forDelete) {
+                return null;
+            }
+            throw new DestinationException(ErrorKind.PERMANENT, "occurrenceMissing", "no occurrence of the series at "
+                    + at + ": the series has no rule any more, its item is a single appointment (EWS cannot add an "
+                    + "occurrence to it)");
+        }
         for (String[] m : master.modified()) {
             if (Instant.parse(m[1]).equals(at)) {
                 return m[0];
@@ -532,9 +548,10 @@ public final class EwsDestinationWriter implements DestinationWriter {
 
     /**
      * SetItemField/DeleteItemField list for an update; for a master, Recurrence only when its hash differs from
-     * {@code sentRecurrence} (the RECURRENCE tag on the item).
+     * {@code sentRecurrence} (the RECURRENCE tag on the item); with {@code dropRecurrence} (no rule any more, the item
+     * still a series) Recurrence and our {@value #RECURRENCE} tag are deleted.
      */
-    private String updates(DestinationEvent de, boolean master, String sentRecurrence) {
+    private String updates(DestinationEvent de, boolean master, String sentRecurrence, boolean dropRecurrence) {
         CalendarEvent e = de.event();
         Times t = times(e);
         StringBuilder u = new StringBuilder();
@@ -549,6 +566,12 @@ public final class EwsDestinationWriter implements DestinationWriter {
             String rec = recurrence(e, t);
             if (rec != null && !EwsXml.sha(rec).equals(sentRecurrence)) {
                 u.append(set("calendar:Recurrence", rec));
+            } else if (rec == null && dropRecurrence) {
+                u.append(delete("calendar:Recurrence"));
+                if (sentRecurrence != null) {
+                    u.append("<t:DeleteItemField>").append(EwsXml.extUri(set, RECURRENCE))
+                            .append("</t:DeleteItemField>");
+                }
             }
         }
         Map<String, String> tags = tags(de);

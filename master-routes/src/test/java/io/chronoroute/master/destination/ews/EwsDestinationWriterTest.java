@@ -466,6 +466,141 @@ class EwsDestinationWriterTest {
         assertThat(svc.runOnce(SyncHarness.NAME).writeCalls()).isZero();
     }
 
+    /** Our items in a CalendarView over {@code [from, to)}, as the writer reads them (occurrences expanded). */
+    private List<EwsXml.Item> calendarView(String from, String to) throws Exception {
+        EwsClient client = new EwsClient(settings, write -> { });
+        var msg = EwsClient.check(client.call("<m:FindItem Traversal=\"Shallow\"><m:ItemShape>"
+                + "<t:BaseShape>AllProperties</t:BaseShape><t:AdditionalProperties>"
+                + EwsXml.extUri(SET, "ChronorouteKey") + EwsXml.extUri(SET, "ChronorouteOwner")
+                + "</t:AdditionalProperties></m:ItemShape><m:CalendarView MaxEntriesReturned=\"100\" StartDate=\""
+                + from + "\" EndDate=\"" + to + "\"/><m:ParentFolderIds><t:DistinguishedFolderId Id=\"calendar\"/>"
+                + "</m:ParentFolderIds></m:FindItem>", false).get(0));
+        List<EwsXml.Item> out = new ArrayList<>();
+        for (var ci : EwsClient.all(msg)) {
+            if ("CalendarItem".equals(ci.getLocalName())) {
+                EwsXml.Item it = EwsXml.item(ci, SET);
+                if (SyncHarness.NAME.equals(it.tag("ChronorouteOwner"))) {
+                    out.add(it);
+                }
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void removedRuleMakesTheSeriesASingleItem() throws Exception {
+        // weekly Monday 08:00 Berlin from 12-07, six times, EXDATE 12-21, moved 12-14
+        CalendarEvent series = weekly("unrec-series", "2026-12-07T08:00").toBuilder()
+                .exdates(List.of(zoned("2026-12-21T08:00", "Europe/Berlin"))).build();
+        CalendarEvent moved = override(series, "2026-12-14T08:00", "2026-12-14T11:00", "Moved");
+        CalendarEvent other = event("unrec-other", "Other", "2026-12-08T10:00", "Europe/Berlin", 30);
+        h.put(series, moved, other);
+        DestinationSyncService svc = service();
+        SyncResult first = svc.runOnce(SyncHarness.NAME);
+        assertThat(first.outcome()).as(first.message()).isEqualTo(SyncResult.Outcome.OK);
+        String masterId = itemOf(series);
+        assertThat(ews.occurrences(masterId, Instant.parse("2027-06-01T00:00:00Z"))).hasSize(5);
+        assertThat(ews.extendedProperty(masterId, SET, "ChronorouteRecurrence", "String")).isNotNull();
+
+        // the source drops the rule, its EXDATE and its override: one UpdateItem turns the series into one item
+        CalendarEvent single = series.toBuilder().rrules(List.of()).exdates(List.of()).build();
+        h.put(single);
+        h.delete(moved);
+        long journalBefore = ews.journal().size();
+        SyncResult r = svc.runOnce(SyncHarness.NAME);
+        assertThat(r.outcome()).as(r.message()).isEqualTo(SyncResult.Outcome.OK);
+        assertThat(r.parked()).isZero();
+        assertThat(r.held()).isZero();
+        assertThat(r.writeCalls()).isEqualTo(1);
+        List<RequestJournal.Entry> updates = ews.journal().entries().stream().skip(journalBefore)
+                .filter(e -> e.operation().equals("UpdateItem")).toList();
+        assertThat(updates).singleElement().satisfies(e -> assertThat(e.body())
+                .contains("<t:DeleteItemField><t:FieldURI FieldURI=\"calendar:Recurrence\"/></t:DeleteItemField>")
+                .contains("PropertyName=\"ChronorouteRecurrence\"")
+                .doesNotContain("<t:Recurrence>"));
+        assertThat(itemOf(single)).isEqualTo(masterId);
+        List<EwsXml.Item> view = calendarView("2026-12-01T00:00:00Z", "2027-02-01T00:00:00Z");
+        assertThat(view).filteredOn(i -> SyncKey.identityOf(series).equals(i.tag("ChronorouteKey")))
+                .singleElement().satisfies(i -> {
+                    assertThat(i.id()).isEqualTo(masterId);
+                    assertThat(i.type()).isEqualTo("Single");
+                    assertThat(i.start()).isEqualTo(Instant.parse("2026-12-07T07:00:00Z"));
+                });
+        assertThat(ews.field(masterId, "Recurrence")).isNull();
+        assertThat(ews.deletedOccurrences(masterId)).isEmpty();
+        assertThat(ews.occurrences(masterId, Instant.parse("2027-06-01T00:00:00Z"))).isEmpty();
+        // our tags intact, the recurrence tag gone
+        assertThat(ews.extendedProperty(masterId, SET, "ChronorouteOwner", "String")).isEqualTo(SyncHarness.NAME);
+        assertThat(ews.extendedProperty(masterId, SET, "ChronorouteKey", "String"))
+                .isEqualTo(SyncKey.identityOf(series));
+        assertThat(ews.extendedProperty(masterId, SET, "ChronorouteHash", "String"))
+                .isEqualTo(ContentHash.of(single));
+        assertThat(ews.extendedProperty(masterId, SET, "ChronorouteRecurrence", "String")).isNull();
+        assertThat(overrideSubjects()).isEmpty();
+        assertThat(svc.status(SyncHarness.NAME).parked()).isEmpty();
+        assertThat(svc.status(SyncHarness.NAME).liveEvents()).isEqualTo(2);
+        assertThat(svc.runOnce(SyncHarness.NAME).writeCalls()).isZero();
+        assertThat(svc.runOnce(SyncHarness.NAME).writeCalls()).isZero();
+
+        // and back: the rule again makes it a series (Recurrence set, tag back), its override written again
+        h.put(series, moved);
+        SyncResult back = svc.runOnce(SyncHarness.NAME);
+        assertThat(back.outcome()).as(back.message()).isEqualTo(SyncResult.Outcome.OK);
+        assertThat(back.parked()).isZero();
+        assertThat(itemOf(series)).isEqualTo(masterId);
+        assertThat(ews.occurrences(masterId, Instant.parse("2027-06-01T00:00:00Z")))
+                .extracting(o -> o.originalStart().toString()).containsExactly("2026-12-07T07:00:00Z",
+                        "2026-12-14T07:00:00Z", "2026-12-28T07:00:00Z", "2027-01-04T07:00:00Z",
+                        "2027-01-11T07:00:00Z");
+        assertThat(ews.deletedOccurrences(masterId)).containsExactly(Instant.parse("2026-12-21T07:00:00Z"));
+        assertThat(ews.extendedProperty(masterId, SET, "ChronorouteRecurrence", "String")).isNotNull();
+        assertThat(overrideSubjects()).containsExactly("Moved");
+        assertThat(svc.runOnce(SyncHarness.NAME).writeCalls()).isZero();
+        assertSendToNoneEverywhere();
+    }
+
+    @Test
+    void overrideOfASeriesWhoseRuleWasRemovedIsParkedOnce() {
+        CalendarEvent series = weekly("unrec-kept", "2026-12-07T08:00");
+        CalendarEvent moved = override(series, "2026-12-14T08:00", "2026-12-14T11:00", "Moved");
+        CalendarEvent cancelled = override(series, "2026-12-21T08:00", "2026-12-21T08:00", "x").toBuilder()
+                .status("CANCELLED").build();
+        h.put(series, moved, cancelled);
+        DestinationSyncService svc = service();
+        assertThat(svc.runOnce(SyncHarness.NAME).outcome()).isEqualTo(SyncResult.Outcome.OK);
+        String masterId = itemOf(series);
+        String movedId = SyncKey.identityOf(moved);
+
+        // the rule goes, the overrides stay in the master store: the single item cannot hold them
+        h.put(series.toBuilder().rrules(List.of()).build());
+        SyncResult r = svc.runOnce(SyncHarness.NAME);
+        assertThat(r.outcome()).as(r.message()).isEqualTo(SyncResult.Outcome.OK);
+        assertThat(r.writeCalls()).isEqualTo(1); // the master's UpdateItem; nothing for the overrides
+        assertThat(r.parked()).isEqualTo(1);
+        assertThat(svc.status(SyncHarness.NAME).parked()).singleElement().satisfies(p -> {
+            assertThat(p.identity()).isEqualTo(movedId);
+            assertThat(p.reason()).isEqualTo("occurrenceMissing");
+            assertThat(p.message()).contains("2026-12-14T07:00:00Z").contains("single appointment");
+        });
+        assertThat(ews.occurrences(masterId, Instant.parse("2027-06-01T00:00:00Z"))).isEmpty();
+        assertThat(overrideSubjects()).isEmpty();
+        assertThat(new DestinationMapping(h.store, SyncHarness.NAME).get(movedId))
+                .hasValueSatisfying(m -> assertThat(m.deleted()).isTrue());
+
+        // no loop: the next runs write nothing and keep it parked
+        assertThat(svc.runOnce(SyncHarness.NAME).writeCalls()).isZero();
+        assertThat(svc.runOnce(SyncHarness.NAME).writeCalls()).isZero();
+        assertThat(svc.status(SyncHarness.NAME).parked()).extracting(DestinationStatus.ParkedView::identity)
+                .containsExactly(movedId);
+        // the source drops the overrides too: the park is cleared, still no write
+        h.delete(moved, cancelled);
+        SyncResult gone = svc.runOnce(SyncHarness.NAME);
+        assertThat(gone.outcome()).as(gone.message()).isEqualTo(SyncResult.Outcome.OK);
+        assertThat(gone.writeCalls()).isZero();
+        assertThat(svc.status(SyncHarness.NAME).parked()).isEmpty();
+        assertSendToNoneEverywhere();
+    }
+
     @Test
     void deletionGuardHolds() {
         List<CalendarEvent> events = new ArrayList<>();
