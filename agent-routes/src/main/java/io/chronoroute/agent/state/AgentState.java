@@ -1,9 +1,11 @@
 package io.chronoroute.agent.state;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.chronoroute.processors.problem.InputProblem;
 import io.chronoroute.processors.sync.SetDigest;
 import io.chronoroute.processors.wire.WireJson;
 import org.h2.mvstore.Cursor;
@@ -33,6 +35,8 @@ import java.util.function.Function;
  *   <li>{@code current}: sync key → {@link StoredEvent}; the digest over it is kept in {@code meta/digest};</li>
  *   <li>{@code files}: source U+001F file name → {@link FileEntry};</li>
  *   <li>{@code failed}: source U+001F file name → the reason the file was skipped;</li>
+ *   <li>{@code problems}: source U+001F file name → JSON array of {@link InputProblem}s found when the file was last
+ *       read (repairs, skipped properties, rejected events); absent when the file had none;</li>
  *   <li>{@code outbox}: sync key → {@link OutboxEntry};</li>
  *   <li>{@code acked}: sync key → content hash the master acknowledged (its view of this agent; the digest over it
  *       is {@code meta/acked.digest});</li>
@@ -56,6 +60,7 @@ public final class AgentState implements AutoCloseable {
     private final MVMap<String, String> current;
     private final MVMap<String, String> files;
     private final MVMap<String, String> failed;
+    private final MVMap<String, String> problems;
     private final MVMap<String, String> outbox;
     private final MVMap<String, String> acked;
     private final MVMap<String, String> rejected;
@@ -72,6 +77,7 @@ public final class AgentState implements AutoCloseable {
         this.current = store.openMap("current");
         this.files = store.openMap("files");
         this.failed = store.openMap("failed");
+        this.problems = store.openMap("problems");
         this.outbox = store.openMap("outbox");
         this.acked = store.openMap("acked");
         this.rejected = store.openMap("rejected");
@@ -318,6 +324,48 @@ public final class AgentState implements AutoCloseable {
             Map<String, String> out = new LinkedHashMap<>();
             failed.forEach((k, v) -> out.put(k.replace(SEP, '/'), v));
             return out;
+        }
+
+        // ---- problems found in files (repairs, skipped properties, rejected events) ----
+
+        /** Replaces what is recorded for one file; an empty list removes the entry. */
+        public void putProblems(String source, String file, List<InputProblem> found) {
+            if (found == null || found.isEmpty()) {
+                del(problems, source + SEP + file);
+            } else {
+                put(problems, source + SEP + file, toJson(found));
+            }
+        }
+
+        public void removeProblems(String source, String file) {
+            del(problems, source + SEP + file);
+        }
+
+        /** The problems recorded for one file (empty when none). */
+        public List<InputProblem> problemsOf(String source, String file) {
+            return problemList(problems.get(source + SEP + file));
+        }
+
+        /** Every recorded problem, file by file in key order. */
+        public List<InputProblem> allProblems() {
+            List<InputProblem> out = new ArrayList<>();
+            problems.forEach((k, v) -> out.addAll(problemList(v)));
+            return out;
+        }
+
+        public long problemFileCount() {
+            return problems.sizeAsLong();
+        }
+
+        private List<InputProblem> problemList(String json) {
+            if (json == null) {
+                return List.of();
+            }
+            try {
+                return JSON.readValue(json, new TypeReference<List<InputProblem>>() { });
+            } catch (JsonProcessingException e) {
+                throw new IllegalStateException("corrupt agent state entry of type InputProblem list", e);
+            }
         }
 
         // ---- outbox ----
