@@ -1,5 +1,6 @@
 package io.chronoroute.master.destination;
 
+import io.chronoroute.master.cluster.Leadership;
 import io.chronoroute.master.destination.google.GoogleDestinationWriterFactory;
 import io.chronoroute.master.store.MasterStore;
 import org.apache.camel.CamelContext;
@@ -10,6 +11,7 @@ import org.springframework.context.annotation.Configuration;
 
 import java.time.Clock;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 
 /** Spring wiring of the destinations: secret box, writer factories (one per type), the sync service. */
 @Configuration
@@ -29,8 +31,9 @@ public class DestinationConfiguration {
     @Bean(destroyMethod = "close")
     DestinationSyncService destinationSyncService(MasterStore store, DestinationsProperties props,
                                                   List<DestinationWriterFactory> factories,
-                                                  ObjectProvider<Clock> clock) {
+                                                  ObjectProvider<Clock> clock, Leadership leadership) {
         return new DestinationSyncService(store, props.destinations(), factories,
-                clock.getIfAvailable(Clock::systemUTC), Sleeper.SYSTEM);
+                clock.getIfAvailable(Clock::systemUTC), Sleeper.SYSTEM,
+                () -> ThreadLocalRandom.current().nextDouble(), leadership);
     }
 }

@@ -1,8 +1,10 @@
 package io.chronoroute.master.destination;
 
+import io.chronoroute.master.cluster.Leadership;
 import io.chronoroute.master.store.ChangeEntry;
 import io.chronoroute.master.store.ConsolidatedEvent;
 import io.chronoroute.master.store.MasterStore;
+import io.chronoroute.master.store.StaleEpochException;
 import io.chronoroute.processors.model.CalendarEvent;
 import io.chronoroute.processors.model.Origin;
 import io.chronoroute.processors.sync.SyncKey;
@@ -60,6 +62,11 @@ import java.util.function.DoubleSupplier;
  *       was parked/held); a failed run is simply redone, skipping what is already written.</li>
  * </ol>
  * Thread-safe: one run per destination at a time (a second caller gets {@code BUSY}).
+ *
+ * <p><b>Several masters</b> ({@link Leadership}): a run happens only on the leader ({@code NOT_LEADER} elsewhere) and
+ * every bookkeeping write carries the epoch of its leadership term; the store refuses a write from a stale epoch, and
+ * the gate checks the epoch before every write request, so a master that lost leadership while paused stops at the
+ * first refusal ({@code FENCED}) without writing to the destination again.
  */
 public class DestinationSyncService implements AutoCloseable {
 
@@ -74,6 +81,7 @@ public class DestinationSyncService implements AutoCloseable {
     private final Sleeper sleeper;
     private final DoubleSupplier random;
     private final Map<String, Runtime> runtimes = new ConcurrentHashMap<>();
+    private final Leadership leadership;
 
     /** Per-destination live objects: writer, rate limit, lock, counters of the current run. */
     private static final class Runtime {
@@ -83,6 +91,8 @@ public class DestinationSyncService implements AutoCloseable {
         final Backoff backoff;
         final AtomicLong apiCalls = new AtomicLong();
         final AtomicLong writeCalls = new AtomicLong();
+        /** The mapping of the run in progress: its epoch is checked before every write request. */
+        volatile DestinationMapping fence;
 
         Runtime(DestinationWriter writer, TokenBucket bucket, Backoff backoff) {
             this.writer = writer;
@@ -163,6 +173,13 @@ public class DestinationSyncService implements AutoCloseable {
     public DestinationSyncService(MasterStore store, Map<String, DestinationConfig> configs,
                                   Collection<? extends DestinationWriterFactory> writerFactories, Clock clock,
                                   Sleeper sleeper, DoubleSupplier random) {
+        this(store, configs, writerFactories, clock, sleeper, random, Leadership.LOCAL);
+    }
+
+    public DestinationSyncService(MasterStore store, Map<String, DestinationConfig> configs,
+                                  Collection<? extends DestinationWriterFactory> writerFactories, Clock clock,
+                                  Sleeper sleeper, DoubleSupplier random, Leadership leadership) {
+        this.leadership = Objects.requireNonNull(leadership, "leadership");
         this.store = Objects.requireNonNull(store, "store");
         this.configs = new TreeMap<>(configs);
         this.configs.keySet().forEach(DestinationsProperties::checkName);
@@ -297,6 +314,11 @@ public class DestinationSyncService implements AutoCloseable {
         if (!cfg.enabled()) {
             return result(name, SyncResult.Outcome.DISABLED, 0, "destination disabled", started);
         }
+        long epoch = leadership.writeEpoch();
+        if (epoch == Leadership.NOT_LEADER) {
+            return result(name, SyncResult.Outcome.NOT_LEADER, 0,
+                    "this master does not lead the cluster: destination runs happen on the leader", started);
+        }
         Runtime rt;
         try {
             rt = runtime(name);
@@ -307,7 +329,8 @@ public class DestinationSyncService implements AutoCloseable {
             return result(name, SyncResult.Outcome.BUSY, 0, "a run is already in progress", started);
         }
         try {
-            DestinationMapping mapping = new DestinationMapping(store, name);
+            DestinationMapping mapping = new DestinationMapping(store, name, epoch);
+            rt.fence = mapping;
             DestinationState loaded = mapping.loadState();
             DestinationState st = loaded == null ? new DestinationState() : loaded;
             if (st.pausedUntil != null && started.isBefore(st.pausedUntil)) {
@@ -341,6 +364,10 @@ public class DestinationSyncService implements AutoCloseable {
                     outcome = SyncResult.Outcome.FAILED;
                     LOG.warn("destination {}: run stopped: {}", name, d.getMessage());
                 }
+            } catch (StaleEpochException fenced) {
+                outcome = SyncResult.Outcome.FENCED;
+                message = fenced.getMessage();
+                LOG.warn("destination {}: run stopped, this master no longer leads: {}", name, fenced.getMessage());
             } catch (RuntimeException e) {
                 outcome = SyncResult.Outcome.FAILED;
                 message = e.getClass().getSimpleName() + ": " + e.getMessage();
@@ -357,7 +384,15 @@ public class DestinationSyncService implements AutoCloseable {
                 if (outcome == SyncResult.Outcome.OK) {
                     st.lastError = null;
                 }
-                mapping.saveState(st);
+                if (outcome != SyncResult.Outcome.FENCED) {
+                    try {
+                        mapping.saveState(st);
+                    } catch (StaleEpochException fenced) {
+                        LOG.warn("destination {}: run state not saved, this master no longer leads: {}", name,
+                                fenced.getMessage());
+                        st.lastResult = fenced(r, fenced);
+                    }
+                }
             }
             SyncResult r = st.lastResult;
             LOG.info("destination {}: {} full={} +{} ~{} -{} ={} parked={} held={} calls={} writes={} retries={}",
@@ -365,8 +400,15 @@ public class DestinationSyncService implements AutoCloseable {
                     r.parked(), r.held(), r.apiCalls(), r.writeCalls(), r.retries());
             return r;
         } finally {
+            rt.fence = null;
             rt.lock.unlock();
         }
+    }
+
+    private static SyncResult fenced(SyncResult r, StaleEpochException e) {
+        return new SyncResult(r.destination(), SyncResult.Outcome.FENCED, r.fullReconcile(), r.inserted(), r.updated(),
+                r.deleted(), r.unchanged(), r.parked(), r.held(), r.apiCalls(), r.writeCalls(), r.retries(),
+                r.waitedMillis(), r.lastSeq(), e.getMessage(), r.startedAt(), r.finishedAt());
     }
 
     /** The body of a run; returns whether it was a full reconcile. Throws {@link StopRun} to stop. */
@@ -971,7 +1013,7 @@ public class DestinationSyncService implements AutoCloseable {
             } catch (InterruptedException ie) {
                 Thread.currentThread().interrupt();
                 throw new StopRun(new DestinationException(ErrorKind.TRANSIENT, "interrupted", "run interrupted"));
-            } catch (StopRun stop) {
+            } catch (StopRun | StaleEpochException stop) {
                 throw stop;
             } catch (Exception ex) {
                 DestinationException d = writer.classifier().classify(ex);
@@ -1077,7 +1119,7 @@ public class DestinationSyncService implements AutoCloseable {
             } catch (InterruptedException ie) {
                 Thread.currentThread().interrupt();
                 throw new StopRun(new DestinationException(ErrorKind.TRANSIENT, "interrupted", "run interrupted"));
-            } catch (StopRun stop) {
+            } catch (StopRun | StaleEpochException stop) {
                 throw stop;
             } catch (Exception ex) {
                 DestinationException d = run.rt.writer.classifier().classify(ex);
@@ -1132,6 +1174,10 @@ public class DestinationSyncService implements AutoCloseable {
             RequestGate gate = write -> {
                 bucket.acquire();
                 Runtime rt = holder[0];
+                DestinationMapping fence = rt == null ? null : rt.fence;
+                if (write && fence != null) {
+                    fence.checkEpoch(); // the last moment before a write request leaves
+                }
                 if (rt != null) {
                     rt.apiCalls.incrementAndGet();
                     if (write) {

@@ -6,7 +6,9 @@ import java.time.Instant;
  * The outcome of one {@link DestinationSyncService#runOnce(String)}.
  *
  * @param outcome       OK, PAUSED (quota; see pausedUntil in the status), FAILED (transient errors outlasted the
- *                      retries, or an unexpected error), AUTH_REQUIRED, BUSY (a run was already going), DISABLED
+ *                      retries, or an unexpected error), AUTH_REQUIRED, BUSY (a run was already going), DISABLED,
+ *                      NOT_LEADER (several masters: another master leads and runs it), FENCED (this master lost
+ *                      leadership during the run: the store refused its stale epoch, the run stopped there)
  * @param fullReconcile this run listed our tagged events and rebuilt the mapping
  * @param inserted      objects created
  * @param updated       objects updated (incl. revived and repaired ones)
@@ -25,7 +27,7 @@ public record SyncResult(String destination, Outcome outcome, boolean fullReconc
                          int deleted, int unchanged, int parked, int held, long apiCalls, long writeCalls, int retries,
                          long waitedMillis, long lastSeq, String message, Instant startedAt, Instant finishedAt) {
 
-    public enum Outcome { OK, PAUSED, FAILED, AUTH_REQUIRED, BUSY, DISABLED }
+    public enum Outcome { OK, PAUSED, FAILED, AUTH_REQUIRED, BUSY, DISABLED, NOT_LEADER, FENCED }
 
     /** Successful writes of this run. */
     public int writes() {

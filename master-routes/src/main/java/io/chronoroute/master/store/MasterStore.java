@@ -98,6 +98,26 @@ public interface MasterStore extends AutoCloseable {
 
     void deleteSetting(String key);
 
+    // --- fencing (several masters on one store: io.chronoroute.master.cluster)
+    /** The epoch of writes outside a cluster: {@link #putSetting(String, String, long)} then writes unconditionally. */
+    long UNFENCED = 0;
+
+    /** Starts a new leadership term: increments the current epoch atomically and returns the new one (&gt; 0). */
+    long advanceEpoch();
+
+    /** The current leadership epoch (0 when none was ever published). */
+    long currentEpoch();
+
+    /**
+     * {@link #putSetting(String, String)} fenced by a leadership epoch: written only if {@code epoch} is the current
+     * epoch, compared and written atomically; otherwise nothing is written and {@link StaleEpochException} is thrown.
+     * {@link #UNFENCED} writes unconditionally.
+     */
+    void putSetting(String key, String value, long epoch);
+
+    /** {@link #deleteSetting(String)} fenced like {@link #putSetting(String, String, long)}. */
+    void deleteSetting(String key, long epoch);
+
     @Override
     void close();
 }

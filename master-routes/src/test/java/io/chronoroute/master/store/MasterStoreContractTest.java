@@ -633,4 +633,33 @@ public abstract class MasterStoreContractTest {
         assertThat(store.changesSince(0, 20_000)).hasSize(10_000);
         assertThat(store.agentDigest("big")).isEqualTo(digestOf(store.observationHashes("big")));
     }
+
+    @Test
+    void fencedSettingWritesAreRefusedFromAStaleEpochAndUnfencedOnesAlwaysApply() {
+        assertThat(store.currentEpoch()).isZero();
+        assertThat(store.advanceEpoch()).isEqualTo(1);
+        assertThat(store.advanceEpoch()).isEqualTo(2);
+        assertThat(store.advanceEpoch()).isEqualTo(3);
+        assertThat(store.currentEpoch()).isEqualTo(3);
+
+        store.putSetting("destination.g.state", "a", 3);
+        assertThat(store.getSetting("destination.g.state")).contains("a");
+        assertThatThrownBy(() -> store.putSetting("destination.g.state", "stale", 2))
+                .isInstanceOfSatisfying(StaleEpochException.class, e -> {
+                    assertThat(e.epoch()).isEqualTo(2);
+                    assertThat(e.current()).isEqualTo(3);
+                });
+        assertThatThrownBy(() -> store.deleteSetting("destination.g.state", 2)).isInstanceOf(StaleEpochException.class);
+        assertThat(store.getSetting("destination.g.state")).as("nothing written by a stale epoch").contains("a");
+
+        assertThat(store.advanceEpoch()).isEqualTo(4);
+        assertThatThrownBy(() -> store.putSetting("destination.g.state", "b", 3)).isInstanceOf(StaleEpochException.class);
+        store.putSetting("destination.g.state", "unfenced", MasterStore.UNFENCED);
+        assertThat(store.getSetting("destination.g.state")).contains("unfenced");
+        store.deleteSetting("destination.g.state", 4);
+        assertThat(store.getSetting("destination.g.state")).isEmpty();
+
+        store = reopen(store);
+        assertThat(store.currentEpoch()).as("the epoch is durable").isEqualTo(4);
+    }
 }

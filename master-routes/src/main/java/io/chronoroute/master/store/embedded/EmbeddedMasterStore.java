@@ -11,6 +11,7 @@ import io.chronoroute.master.store.MasterStore;
 import io.chronoroute.master.store.Observation;
 import io.chronoroute.master.store.StoreChecks;
 import io.chronoroute.master.store.StoreJson;
+import io.chronoroute.master.store.StaleEpochException;
 import io.chronoroute.processors.sync.SetDigest;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -735,6 +736,50 @@ public final class EmbeddedMasterStore implements MasterStore {
     @Override
     public void deleteSetting(String key) {
         write(() -> settings.remove(key));
+    }
+
+    // ------------------------------------------------------------------ fencing (one process: compared under the lock)
+
+    @Override
+    public long advanceEpoch() {
+        long[] next = new long[1];
+        write(() -> {
+            next[0] = counter("epoch") + 1;
+            meta.put("epoch", next[0]);
+        });
+        return next[0];
+    }
+
+    @Override
+    public long currentEpoch() {
+        return read(() -> counter("epoch"));
+    }
+
+    @Override
+    public void putSetting(String key, String value, long epoch) {
+        StoreChecks.requireText(key, "setting key");
+        if (value == null) {
+            throw new IllegalArgumentException("setting value is null (use deleteSetting)");
+        }
+        write(() -> {
+            checkEpoch(epoch);
+            settings.put(key, value);
+        });
+    }
+
+    @Override
+    public void deleteSetting(String key, long epoch) {
+        write(() -> {
+            checkEpoch(epoch);
+            settings.remove(key);
+        });
+    }
+
+    private void checkEpoch(long epoch) {
+        long current = counter("epoch");
+        if (epoch != UNFENCED && epoch != current) {
+            throw new StaleEpochException(epoch, current);
+        }
     }
 
     // ------------------------------------------------------------------ lifecycle

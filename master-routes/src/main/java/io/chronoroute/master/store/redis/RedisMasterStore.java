@@ -11,6 +11,7 @@ import io.chronoroute.master.store.MasterStore;
 import io.chronoroute.master.store.Observation;
 import io.chronoroute.master.store.StoreChecks;
 import io.chronoroute.master.store.StoreJson;
+import io.chronoroute.master.store.StaleEpochException;
 import io.chronoroute.processors.sync.SetDigest;
 import io.lettuce.core.KeyValue;
 import io.lettuce.core.Limit;
@@ -71,6 +72,8 @@ import org.slf4j.LoggerFactory;
  * <tr><td>{@code P conflicts:order}</td><td>sorted set</td><td>conflict id scored by created time (ms)</td></tr>
  * <tr><td>{@code P activity}</td><td>list</td><td>Activity JSON, newest first, trimmed to 10,000</td></tr>
  * <tr><td>{@code P settings}</td><td>hash</td><td>key → value</td></tr>
+ * <tr><td>{@code P cluster:epoch}</td><td>string</td><td>the current leadership epoch; fenced settings writes compare
+ * it in the same Lua script</td></tr>
  * </table>
  * With the default prefix the seed's update keys become {@code chronoroute:sync:agent:{id}:updates}; a prefix of
  * {@code ""} gives exactly the seed's names.
@@ -104,6 +107,20 @@ public final class RedisMasterStore implements MasterStore {
             """;
     private static final String LIVE_COUNT_LUA =
             "return redis.call('HLEN', KEYS[1]) - redis.call('SCARD', KEYS[2])";
+
+    /** KEYS[1] epoch, KEYS[2] settings; ARGV[1] epoch, ARGV[2] field, ARGV[3] value (absent: delete). */
+    private static final String FENCED_SETTING_LUA = """
+            local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+            if current ~= tonumber(ARGV[1]) then
+              return current
+            end
+            if ARGV[3] then
+              redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
+            else
+              redis.call('HDEL', KEYS[2], ARGV[2])
+            end
+            return -1
+            """;
 
     private static final Logger LOG = LoggerFactory.getLogger(RedisMasterStore.class);
 
@@ -736,6 +753,51 @@ public final class RedisMasterStore implements MasterStore {
     @Override
     public void deleteSetting(String key) {
         r.hdel(k("settings"), key);
+    }
+
+    // ------------------------------------------------------------------ fencing
+
+    @Override
+    public long advanceEpoch() {
+        return r.incr(k("cluster:epoch"));
+    }
+
+    @Override
+    public long currentEpoch() {
+        return parseLong(r.get(k("cluster:epoch")));
+    }
+
+    @Override
+    public void putSetting(String key, String value, long epoch) {
+        if (epoch == UNFENCED) {
+            putSetting(key, value);
+            return;
+        }
+        StoreChecks.requireText(key, "setting key");
+        if (value == null) {
+            throw new IllegalArgumentException("setting value is null (use deleteSetting)");
+        }
+        fenced(epoch, key, value);
+    }
+
+    @Override
+    public void deleteSetting(String key, long epoch) {
+        if (epoch == UNFENCED) {
+            deleteSetting(key);
+            return;
+        }
+        fenced(epoch, key);
+    }
+
+    private void fenced(long epoch, String... fieldAndValue) {
+        String[] args = new String[fieldAndValue.length + 1];
+        args[0] = Long.toString(epoch);
+        System.arraycopy(fieldAndValue, 0, args, 1, fieldAndValue.length);
+        Long current = r.eval(FENCED_SETTING_LUA, ScriptOutputType.INTEGER,
+                new String[] {k("cluster:epoch"), k("settings")}, args);
+        if (current != null && current >= 0) {
+            throw new StaleEpochException(epoch, current);
+        }
     }
 
     // ------------------------------------------------------------------ lifecycle
