@@ -23,7 +23,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 @ConfigurationProperties("chronoroute.cluster")
 public record ClusterProperties(@DefaultValue("false") boolean enabled, String id,
                                 @DefaultValue("chronoroute-master") String namespace,
-                                @DefaultValue("15s") Duration lease, @DefaultValue("1s") Duration interval,
+                                @DefaultValue("10s") Duration lease, @DefaultValue("1s") Duration interval,
                                 @DefaultValue({"master-sync-destination-*", "master-poll-airgap-*", "master-airgap-drain",
                                         "master-purge-updates"}) List<String> singletonRoutes) {
 

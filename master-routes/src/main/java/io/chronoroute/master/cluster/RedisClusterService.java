@@ -31,7 +31,7 @@ public final class RedisClusterService extends AbstractCamelClusterService<Redis
     private final MasterStore store;
     private final Clock clock;
     private final Map<String, RedisClusterView> views = new ConcurrentHashMap<>();
-    private volatile RedissonClient redisson;
+    private RedissonClient redisson;
     private CamelClusterView main;
 
     public RedisClusterService(ClusterProperties props, String redisUrl, String keyPrefix, MasterStore store,
@@ -44,9 +44,16 @@ public final class RedisClusterService extends AbstractCamelClusterService<Redis
         this.clock = clock;
     }
 
+    /** The Redisson client, created on first use (views are created when routes are, before the service starts). */
+    synchronized RedissonClient redisson() {
+        if (redisson == null) {
+            redisson = Redisson.create(redissonConfig());
+        }
+        return redisson;
+    }
+
     @Override
     protected void doStart() throws Exception {
-        redisson = Redisson.create(redissonConfig());
         super.doStart();
         main = getView(props.namespace()); // elect even before a singleton route asks
     }
@@ -58,16 +65,18 @@ public final class RedisClusterService extends AbstractCamelClusterService<Redis
             main = null;
         }
         super.doStop();
-        if (redisson != null) {
-            redisson.shutdown();
-            redisson = null;
+        synchronized (this) {
+            if (redisson != null) {
+                redisson.shutdown();
+                redisson = null;
+            }
         }
     }
 
     @Override
     protected RedisClusterView createView(String namespace) {
-        RedisClusterView view = new RedisClusterView(this, namespace, redisson, keyPrefix + "cluster:" + namespace + ":",
-                store, props.interval(), clock);
+        RedisClusterView view = new RedisClusterView(this, namespace, keyPrefix + "cluster:" + namespace + ":", store,
+                props.interval(), clock);
         views.put(namespace, view);
         return view;
     }

@@ -32,13 +32,15 @@ final class RedisClusterView extends AbstractCamelClusterView {
 
     private static final Logger LOG = LoggerFactory.getLogger(RedisClusterView.class);
 
+    private final RedisClusterService service;
     private final String localId;
-    private final RLock lock;
-    private final RBucket<String> leaderInfo;
+    private final String keyPrefix;
+    private RLock lock;
+    private RBucket<String> leaderInfo;
     private final MasterStore store;
     private final Duration interval;
     private final Clock clock;
-    private final ExecutorService events;
+    private volatile ExecutorService events;
     private volatile boolean running;
     private volatile Thread loop;
     private volatile long epoch = Leadership.NOT_LEADER;
@@ -95,20 +97,15 @@ final class RedisClusterView extends AbstractCamelClusterView {
         }
     }
 
-    RedisClusterView(RedisClusterService service, String namespace, RedissonClient redisson, String keyPrefix,
-                     MasterStore store, Duration interval, Clock clock) {
+    RedisClusterView(RedisClusterService service, String namespace, String keyPrefix, MasterStore store,
+                     Duration interval, Clock clock) {
         super(service, namespace);
+        this.service = service;
         this.localId = service.getId();
-        this.lock = redisson.getLock(keyPrefix + "lock");
-        this.leaderInfo = redisson.getBucket(keyPrefix + "leader");
+        this.keyPrefix = keyPrefix;
         this.store = store;
         this.interval = interval;
         this.clock = clock;
-        this.events = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "chronoroute-cluster-events-" + namespace);
-            t.setDaemon(true);
-            return t;
-        });
     }
 
     long writeEpoch() {
@@ -153,6 +150,14 @@ final class RedisClusterView extends AbstractCamelClusterView {
 
     @Override
     protected void doStart() {
+        RedissonClient redisson = service.redisson();
+        lock = redisson.getLock(keyPrefix + "lock");
+        leaderInfo = redisson.getBucket(keyPrefix + "leader");
+        events = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "chronoroute-cluster-events-" + getNamespace());
+            t.setDaemon(true);
+            return t;
+        });
         running = true;
         Thread t = new Thread(this::run, "chronoroute-cluster-" + getNamespace());
         t.setDaemon(true);
