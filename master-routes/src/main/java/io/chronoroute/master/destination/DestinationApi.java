@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.chronoroute.master.cluster.ClusterInfo;
+import io.chronoroute.master.cluster.ClusterStatus;
 import io.chronoroute.master.destination.google.GoogleAccount;
 import io.chronoroute.master.destination.google.GoogleDestinationWriterFactory;
 import io.chronoroute.master.destination.google.GoogleOAuth;
@@ -38,10 +40,13 @@ public class DestinationApi {
     private final DestinationSyncService sync;
     private final GoogleDestinationWriterFactory google;
     private final MasterStore store;
+    private final ClusterInfo cluster;
     private final Clock clock;
 
-    public DestinationApi(DestinationSyncService sync, GoogleDestinationWriterFactory google, MasterStore store) {
+    public DestinationApi(DestinationSyncService sync, GoogleDestinationWriterFactory google, MasterStore store,
+                          ClusterInfo cluster) {
         this.sync = sync;
+        this.cluster = cluster;
         this.google = google;
         this.store = store;
         this.clock = Clock.systemUTC();
@@ -55,7 +60,18 @@ public class DestinationApi {
         if (!sync.destinationNames().contains(name)) {
             return unknown(name);
         }
-        return ApiReply.ok(sync.runOnce(name));
+        return notLeaderOr(sync.runOnce(name));
+    }
+
+    /** Several masters: a run asked of a follower is not done there; 409 says which master leads. */
+    private ApiReply notLeaderOr(SyncResult r) {
+        if (r.outcome() != SyncResult.Outcome.NOT_LEADER) {
+            return ApiReply.ok(r);
+        }
+        ClusterStatus c = cluster.status();
+        return ApiReply.error(409, "not_leader", "destination runs happen on the leader; this master is "
+                + c.masterId() + ", the leader is " + (c.leaderId() == null ? "being elected" : c.leaderId())
+                + ": ask again (GET /sync/cluster shows the leader)");
     }
 
     public ApiReply confirmDeletions(String name) {
@@ -63,6 +79,7 @@ public class DestinationApi {
             return unknown(name);
         }
         try {
+            // on a follower the confirmation is recorded (outcome NOT_LEADER): the leader deletes on its next run
             return ApiReply.ok(sync.confirmDeletions(name));
         } catch (IllegalStateException none) {
             return ApiReply.error(409, "conflict", none.getMessage());
