@@ -8,7 +8,7 @@
 #                         against the quota-limited minimum. Writes go in batch requests of 50 (--batch-size 0: one
 #                         request per write). Virtual time by default (~1-2 min); --real-time uses the
 #                         wall clock (~16 min). Driver: master-routes/src/test/java/.../google/GoogleDestinationBench.java
-#   ./bench.sh failover [--kills 10] [--masters 3] [--lease 10s] [--interval 1s]
+#   ./bench.sh failover [--kills 10] [--masters 3] [--lease 10s] [--interval 1s] [--start-minutes 15]
 #                         masters on one redis-server, leader election on: kill -9 of the leader until another
 #                         master reports leading, median and max over 10 kills (each killed master restarts)
 set -euo pipefail

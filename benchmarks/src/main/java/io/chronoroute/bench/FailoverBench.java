@@ -18,7 +18,7 @@ import java.util.Collections;
 import java.util.List;
 
 /**
- * {@code ./bench.sh failover [--kills N] [--masters M] [--lease 10s] [--interval 1s]}: M masters (default 3; the built
+ * {@code ./bench.sh failover [--kills N] [--masters M] [--lease 10s] [--interval 1s] [--start-minutes 15]}: M masters (default 3; the built
  * jar) on one redis-server with leader election on; N times: wait until there is one leader and at least one other
  * master answering as a follower, kill -9 the leader, measure until another master's {@code GET /sync/cluster} says
  * it leads (polled every 20 ms), and restart the killed master in the background (a restart takes longer than a
@@ -44,6 +44,7 @@ public final class FailoverBench {
     public static void main(String[] args) throws Exception {
         int kills = PipelineBench.intArg(args, "--kills", 10);
         int count = PipelineBench.intArg(args, "--masters", 3);
+        Duration startTimeout = Duration.ofMinutes(PipelineBench.intArg(args, "--start-minutes", 15));
         String lease = stringArg(args, "--lease", "10s");
         String interval = stringArg(args, "--interval", "1s");
         Path work = Files.createTempDirectory("chronoroute-failover-bench");
@@ -68,10 +69,10 @@ public final class FailoverBench {
             }
             try {
                 masters.forEach(m -> m.process().start());
-                masters.forEach(m -> m.process().awaitHttpOk(m.url("/health"), Duration.ofMinutes(5)));
+                masters.forEach(m -> m.process().awaitHttpOk(m.url("/health"), startTimeout));
                 List<Long> millis = new ArrayList<>();
                 for (int i = 1; i <= kills; i++) {
-                    Master leader = awaitLeaderAndFollower(masters, Duration.ofMinutes(10));
+                    Master leader = awaitLeaderAndFollower(masters, startTimeout);
                     List<Master> others = masters.stream().filter(m -> m != leader).toList();
                     long killed = System.nanoTime();
                     leader.process().kill();

@@ -94,52 +94,55 @@ final class GoogleTap implements AutoCloseable {
 
     private void handle(HttpExchange ex) throws IOException {
         try (ex) {
-            String method = ex.getRequestMethod();
-            URI uri = ex.getRequestURI();
-            boolean write = isWrite(method, uri.getPath());
-            byte[] body = ex.getRequestBody().readAllBytes();
-            CompletableFuture<Void> arrived = null;
-            CountDownLatch release = null;
-            synchronized (this) {
-                requests.add(new Request(Instant.now(), method, uri.getPath(), write));
-                if (write && holdArrived != null) {
-                    arrived = holdArrived;
-                    release = holdRelease;
-                    holdArrived = null;
-                    holdRelease = null;
-                }
-            }
-            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(target + uri.getRawPath()
-                            + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery())))
-                    .timeout(Duration.ofSeconds(30))
-                    .method(method, body.length == 0 ? HttpRequest.BodyPublishers.noBody()
-                            : HttpRequest.BodyPublishers.ofByteArray(body));
-            ex.getRequestHeaders().forEach((name, values) -> {
-                if (!HOP_HEADERS.contains(name.toLowerCase(Locale.ROOT))) {
-                    values.forEach(v -> b.header(name, v));
-                }
-            });
-            HttpResponse<byte[]> r = client.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
-            if (arrived != null) {
-                arrived.complete(null);
-                release.await(60, TimeUnit.SECONDS);
-            }
-            if (!delay.isZero()) {
-                Thread.sleep(delay.toMillis());
-            }
-            r.headers().map().forEach((name, values) -> {
-                if (!HOP_HEADERS.contains(name.toLowerCase(Locale.ROOT)) && !name.startsWith(":")) {
-                    values.forEach(v -> ex.getResponseHeaders().add(name, v));
-                }
-            });
-            byte[] out = r.body();
-            ex.sendResponseHeaders(r.statusCode(), out.length == 0 ? -1 : out.length);
-            if (out.length > 0) {
-                ex.getResponseBody().write(out);
-            }
+            forward(ex);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            ex.sendResponseHeaders(502, -1);
+        }
+    }
+
+    private void forward(HttpExchange ex) throws IOException, InterruptedException {
+        String method = ex.getRequestMethod();
+        URI uri = ex.getRequestURI();
+        boolean write = isWrite(method, uri.getPath());
+        byte[] body = ex.getRequestBody().readAllBytes();
+        CompletableFuture<Void> arrived = null;
+        CountDownLatch release = null;
+        synchronized (this) {
+            requests.add(new Request(Instant.now(), method, uri.getPath(), write));
+            if (write && holdArrived != null) {
+                arrived = holdArrived;
+                release = holdRelease;
+                holdArrived = null;
+                holdRelease = null;
+            }
+        }
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(target + uri.getRawPath()
+                        + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery())))
+                .timeout(Duration.ofSeconds(30))
+                .method(method, body.length == 0 ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofByteArray(body));
+        ex.getRequestHeaders().forEach((name, values) -> {
+            if (!HOP_HEADERS.contains(name.toLowerCase(Locale.ROOT))) {
+                values.forEach(v -> b.header(name, v));
+            }
+        });
+        HttpResponse<byte[]> r = client.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+        if (arrived != null) {
+            arrived.complete(null);
+            release.await(60, TimeUnit.SECONDS);
+        }
+        if (!delay.isZero()) {
+            Thread.sleep(delay.toMillis());
+        }
+        r.headers().map().forEach((name, values) -> {
+            if (!HOP_HEADERS.contains(name.toLowerCase(Locale.ROOT)) && !name.startsWith(":")) {
+                values.forEach(v -> ex.getResponseHeaders().add(name, v));
+            }
+        });
+        byte[] out = r.body();
+        ex.sendResponseHeaders(r.statusCode(), out.length == 0 ? -1 : out.length);
+        if (out.length > 0) {
+            ex.getResponseBody().write(out);
         }
     }
 

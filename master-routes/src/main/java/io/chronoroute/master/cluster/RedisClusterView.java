@@ -221,10 +221,17 @@ final class RedisClusterView extends AbstractCamelClusterView {
             }
             return;
         }
-        long e = store.advanceEpoch();
+        long e;
         Instant now = clock.instant();
-        LeaderInfo mine = new LeaderInfo(localId, e, now);
-        leaderInfo.set(mine.format());
+        LeaderInfo mine;
+        try {
+            e = store.advanceEpoch();
+            mine = new LeaderInfo(localId, e, now);
+            leaderInfo.set(mine.format());
+        } catch (RuntimeException failed) {
+            lock.unlock(); // no term without an epoch: let the next attempt (here or elsewhere) start over
+            throw failed;
+        }
         known = mine;
         since = now;
         epoch = e;
