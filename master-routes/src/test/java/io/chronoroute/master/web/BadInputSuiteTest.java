@@ -206,6 +206,8 @@ class BadInputSuiteTest extends EdgeTestBase {
             assertThat(j.path("field").asText()).as(c.name()).contains(c.field());
         }
         assertThat(r.body()).doesNotContainIgnoringCase("<html");
+        assertThat(r.headers().keySet()).as(c.name()).doesNotContain("authorization", "cookie", "x-chronoroute-enrollment");
+        assertThat(r.headers().toString()).as(c.name()).doesNotContain(credential, ENROLL, ADMIN);
         assertThat(snapshot()).as(c.name() + ": stored data changed").isEqualTo(before);
         assertNoSecretLogged(ENROLL, ADMIN, credential);
         assertThat(logText()).as(c.name() + ": logged as an error").doesNotContain("internal error id=");
