@@ -21,7 +21,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * No request header comes back in a response (issue #15): every REST route the CamelContext defines (enumerated,
  * so a new route is covered without touching this test), plus the feed, the API document, actuator/console, an
  * unknown path and Tomcat's own rejections, called with every header the master reads and a few arbitrary ones,
- * once as the admin and once as an agent (so success and error answers are both covered).
+ * as the admin, and the agent routes also as the agent (so success and error answers are both covered).
  */
 class ResponseHeadersTest extends EdgeTestBase {
 
@@ -72,8 +72,12 @@ class ResponseHeadersTest extends EdgeTestBase {
         String credential = register(agent);
         List<String> secrets = List.of(ADMIN, ENROLL, FEED, credential);
         int checked = 0;
+        List<Call> all = calls(agent);
         for (String token : List.of(ADMIN, credential)) {
-            for (Call c : calls(agent)) {
+            // the admin on every route; the agent on its own routes (the admin gets 403 there)
+            List<Call> mine = token.equals(ADMIN) ? all : all.stream().filter(c -> c.target().contains("/" + agent + "/")
+                    && !c.method().equals("DELETE")).toList();
+            for (Call c : mine) {
                 List<String> h = new ArrayList<>();
                 PROBES.forEach((k, v) -> {
                     h.add(k);
@@ -108,7 +112,7 @@ class ResponseHeadersTest extends EdgeTestBase {
                 checked++;
             }
         }
-        assertThat(checked).isGreaterThan(60);
+        assertThat(checked).isGreaterThan(all.size());
         assertNoSecretLogged(ADMIN, ENROLL, FEED, credential);
     }
 }
