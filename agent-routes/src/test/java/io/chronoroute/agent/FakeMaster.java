@@ -52,6 +52,7 @@ public final class FakeMaster implements AutoCloseable {
     private final String enrollmentSecret;
     private volatile Mode mode = Mode.UP;
     private final Map<String, String> credentials = new HashMap<>();
+    private boolean loseNextRegistrationAnswer;
     private final Map<String, Stored> events = new LinkedHashMap<>();
     private final Set<String> appliedBatches = new HashSet<>();
     private final Map<String, Integer> batchApplyCount = new HashMap<>();
@@ -189,15 +190,24 @@ public final class FakeMaster implements AutoCloseable {
         }
         String id = b.path("id").asText();
         String bearer = bearer(ex);
+        String proposed = b.path("proposed_credential").asText(null);
         String issued = null;
         if (credentials.containsKey(id)) {
-            if (!credentials.get(id).equals(bearer)) {
+            String known = credentials.get(id);
+            if (!known.equals(bearer) && !known.equals(proposed)) {
                 send(ex, 409, "{\"error\":\"conflict\"}");
                 return;
             }
+        } else if (proposed != null) {
+            credentials.put(id, proposed); // as the master: the agent's proposal becomes its credential
         } else {
             issued = "cred-" + UUID.randomUUID();
             credentials.put(id, issued);
+        }
+        if (loseNextRegistrationAnswer) {
+            loseNextRegistrationAnswer = false; // committed, but the agent never hears of it
+            ex.getResponseBody().close();
+            return;
         }
         ObjectNode a = JSON.createObjectNode();
         a.put("status", "success");
@@ -208,8 +218,19 @@ public final class FakeMaster implements AutoCloseable {
         } else {
             a.put("credential", issued);
         }
+        a.put("legacy", false);
         a.put("message", "registered");
         send(ex, 201, a.toString());
+    }
+
+    /** The next registration is committed but its answer is lost (the connection closes without one). */
+    public synchronized void loseNextRegistrationAnswer() {
+        loseNextRegistrationAnswer = true;
+    }
+
+    /** The credential the master holds for an agent (null when unknown). */
+    public synchronized String credentialOf(String agentId) {
+        return credentials.get(agentId);
     }
 
     /** 404 for an unknown agent, 401 for a missing or wrong credential, null when allowed. */

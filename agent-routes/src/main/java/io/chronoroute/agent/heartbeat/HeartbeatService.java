@@ -474,7 +474,12 @@ public class HeartbeatService {
         return "true".equals(state.read(tx -> tx.meta("registered.legacy")));
     }
 
-    /** POST /sync/agents/register; stores the credential. The secret and the credential are never logged. */
+    /**
+     * POST /sync/agents/register; stores the credential. The secret and the credential are never logged. The body
+     * carries {@code proposed_credential}: the stored credential when there is one (the master forgot this agent:
+     * it keeps its credential), else a proposal committed to the state before sending (CredentialStore#proposal),
+     * so a registration whose answer was lost is retried with the same proof and answered the same.
+     */
     boolean register(String currentCredential) {
         ObjectNode body = JSON.createObjectNode();
         body.put("id", agentId);
@@ -500,6 +505,8 @@ public class HeartbeatService {
         if (secret != null && !secret.isBlank()) {
             body.put("enrollment_secret", secret);
         }
+        String proposed = currentCredential != null ? currentCredential : credentials.proposal();
+        body.put("proposed_credential", proposed);
         Answer a;
         try {
             a = client.register(body.toString(), currentCredential);
@@ -518,10 +525,15 @@ public class HeartbeatService {
                 LOG.warn("The master registered this agent as '{}' but it is configured as '{}'; the configured id is "
                         + "kept (it is part of every sync key). Set chronoroute.agent.id={} to follow the master.", id, agentId, id);
             }
+            boolean legacy = answer.path("legacy").asBoolean(false);
             if (issued != null && !issued.isBlank()) {
                 credentials.save(issued);
                 LOG.info("Registered with the master at {} as agent '{}'; credential stored in {}", client.masterUrl(),
                         agentId, credentials.file());
+            } else if (currentCredential == null && !legacy) {
+                credentials.save(proposed);
+                LOG.info("Registered with the master at {} as agent '{}' with the credential it proposed; stored in {}",
+                        client.masterUrl(), agentId, credentials.file());
             } else if (currentCredential != null) {
                 LOG.info("Registered again with the master at {} as agent '{}'; keeping the stored credential",
                         client.masterUrl(), agentId);

@@ -25,6 +25,9 @@ public final class CredentialStore {
 
     private static final Logger LOG = LoggerFactory.getLogger(CredentialStore.class);
     public static final String FILE_NAME = "credential";
+    /** State key of the credential proposed at registration, until the master's answer is stored. */
+    static final String PROPOSAL = "credential.proposed";
+    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
     private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
 
     private final AgentState state;
@@ -74,7 +77,27 @@ public final class CredentialStore {
         }
         state.write(tx -> {
             tx.putMeta("credential", credential);
+            tx.putMeta(PROPOSAL, null);
             return null;
+        });
+    }
+
+    /**
+     * The credential this agent proposes when it registers: a random 256-bit token (base64url), generated and
+     * committed to the state <em>before</em> it is first sent, and the same for every retry until {@link #save}
+     * stores the registered credential. If the master committed a registration whose answer never arrived, the
+     * retry carries the same proposal, which proves to the master that it is the same registration.
+     */
+    public String proposal() {
+        return state.write(tx -> {
+            String p = tx.meta(PROPOSAL);
+            if (p == null || p.isBlank()) {
+                byte[] b = new byte[32];
+                RANDOM.nextBytes(b);
+                p = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+                tx.putMeta(PROPOSAL, p);
+            }
+            return p;
         });
     }
 

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chronoroute.master.config.ChronorouteProperties;
 import io.chronoroute.master.rest.ApiException;
+import io.chronoroute.master.rest.Limits;
 import io.chronoroute.master.rest.RequestJson;
 import io.chronoroute.master.security.SecurityHeaders;
 import io.chronoroute.master.store.AgentRecord;
@@ -104,7 +105,12 @@ public class HeartbeatReader {
         if (protocol != null && !protocol.isNull() && !protocol.isIntegralNumber()) {
             throw ApiException.badRequest("protocol", "must be an integer");
         }
-        String status = RequestJson.text(root, "status", false);
+        String status = RequestJson.text(root, "status", false, Limits.WORD);
+        JsonNode environment = root.get("environment"); // not stored; bounded all the same
+        if (environment != null && environment.isTextual() && environment.asText().length() > Limits.NAME) {
+            throw ApiException.badRequest("environment", "longer than " + Limits.NAME + " characters");
+        }
+        RequestJson.size(root, "stats", Limits.OBJECT_JSON);
         Map<String, Object> stats = json.map(root, "stats");
         ZoneId zone = sourceZone(root, agent);
         String digest = RequestJson.text(root, "digest", false);

@@ -2,6 +2,7 @@ package io.chronoroute.master.rest;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.chronoroute.master.web.EdgeFilter;
 import io.chronoroute.processors.wire.WireFormatException;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
@@ -32,6 +33,9 @@ public class ErrorResponder implements Processor {
         Map<String, Object> body = new LinkedHashMap<>();
         int status;
         ApiException api = find(ex, ApiException.class);
+        if (api == null) {
+            api = EdgeFilter.rejectedBody(exchange); // the body was refused as it streamed in (limit, not UTF-8)
+        }
         WireFormatException wire = find(ex, WireFormatException.class);
         JsonProcessingException json = find(ex, JsonProcessingException.class);
         if (api != null) {

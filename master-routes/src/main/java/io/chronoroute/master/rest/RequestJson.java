@@ -84,6 +84,26 @@ public class RequestJson {
         return v.asText();
     }
 
+    /** As {@link #text(JsonNode, String, boolean)}, at most {@code max} characters, else 400 naming the limit. */
+    public static String text(JsonNode obj, String field, boolean required, int max) {
+        String v = text(obj, field, required);
+        if (v != null && v.length() > max) {
+            throw ApiException.badRequest(field, "longer than " + max + " characters (" + v.length() + ")");
+        }
+        return v;
+    }
+
+    /** A JSON value's serialized size is at most {@code maxChars}, else 400 naming the field and the limit. */
+    public static void size(JsonNode obj, String field, int maxChars) {
+        JsonNode v = obj.get(field);
+        if (v != null && !v.isNull()) {
+            int n = v.toString().length();
+            if (n > maxChars) {
+                throw ApiException.badRequest(field, "larger than " + maxChars + " characters of JSON (" + n + ")");
+            }
+        }
+    }
+
     public static Boolean bool(JsonNode obj, String field) {
         JsonNode v = obj.get(field);
         if (v == null || v.isNull()) {

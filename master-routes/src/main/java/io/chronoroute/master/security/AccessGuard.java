@@ -77,6 +77,7 @@ public class AccessGuard {
         if (id == null || id.isBlank()) {
             throw ApiException.badRequest("agent_id", "missing in the path");
         }
+        AgentRegistration.validateId(id, "agent_id"); // a NUL, backslash, ".." or 10 kB id is refused, not looked up
         return id;
     }
 

@@ -3,6 +3,7 @@ package io.chronoroute.master.security;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.chronoroute.master.config.MasterSecrets;
 import io.chronoroute.master.rest.ApiException;
+import io.chronoroute.master.rest.Limits;
 import io.chronoroute.master.rest.RequestJson;
 import io.chronoroute.master.store.Activity;
 import io.chronoroute.master.store.AgentRecord;
@@ -26,6 +27,13 @@ import java.util.regex.Pattern;
  * fresh credential (only its SHA-256 is stored). Existing agent → needs its current credential (then
  * {@code credential} is null: keep yours), else 409. No secret + legacy mode on → legacy agent (no credential,
  * logged loudly). Otherwise 401.
+ *
+ * <p><b>Safe to repeat</b>: an agent may send {@code proposed_credential}, a random token it generated and stored
+ * durably <em>before</em> sending. A new agent (or a legacy one upgrading) is then registered with that credential
+ * (its SHA-256 stored, {@code credential} null in the answer: the agent already has it). When the answer is lost
+ * (the master committed, the agent never heard), the agent sends the same request again: the stored digest matches
+ * its proposal, which proves it is the same registration, and it gets the same answer. A different proposal (a
+ * different agent claiming the id) is still refused with 409.
  */
 @Component
 public class AgentRegistration {
@@ -34,6 +42,9 @@ public class AgentRegistration {
     public static final String IMPORT_AGENT = "import";
     private static final Logger LOG = LoggerFactory.getLogger(AgentRegistration.class);
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9._@:-]{1,128}");
+    private static final Pattern PROPOSAL = Pattern.compile("[A-Za-z0-9_-]{43," + Limits.CREDENTIAL + "}");
+    /** The answer's message when the agent's proposed credential is (or already was) its credential. */
+    static final String PROPOSAL_ACCEPTED = "Agent registered with the credential it proposed; keep it";
 
     private final MasterStore store;
     private final MasterSecrets secrets;
@@ -74,9 +85,14 @@ public class AgentRegistration {
         if (IMPORT_AGENT.equals(id)) {
             throw ApiException.conflict("id", "'" + IMPORT_AGENT + "' is reserved by the master");
         }
-        String name = RequestJson.text(req, "name", false);
-        String environment = RequestJson.text(req, "environment", false);
-        String agentType = RequestJson.text(req, "agent_type", false);
+        String proposed = RequestJson.text(req, "proposed_credential", false, Limits.CREDENTIAL);
+        if (proposed != null && !PROPOSAL.matcher(proposed).matches()) {
+            throw ApiException.badRequest("proposed_credential", "must be 43-" + Limits.CREDENTIAL
+                    + " characters of A-Z a-z 0-9 - _ (a random token of at least 256 bits, base64url)");
+        }
+        String name = RequestJson.text(req, "name", false, Limits.NAME);
+        String environment = RequestJson.text(req, "environment", false, Limits.NAME);
+        String agentType = RequestJson.text(req, "agent_type", false, Limits.WORD);
         Integer interval = null;
         JsonNode iv = req.get("interval_minutes");
         if (iv != null && !iv.isNull()) {
@@ -86,6 +102,17 @@ public class AgentRegistration {
             interval = iv.intValue();
         }
         List<String> capabilities = RequestJson.strings(req, "capabilities");
+        if (capabilities != null) {
+            if (capabilities.size() > Limits.CAPABILITIES) {
+                throw ApiException.badRequest("capabilities", "more than " + Limits.CAPABILITIES + " entries");
+            }
+            for (int i = 0; i < capabilities.size(); i++) {
+                if (capabilities.get(i).length() > Limits.WORD) {
+                    throw ApiException.badRequest("capabilities[" + i + "]", "longer than " + Limits.WORD + " characters");
+                }
+            }
+        }
+        RequestJson.size(req, "config", Limits.OBJECT_JSON);
         Map<String, Object> config = json.map(req, "config");
 
         Instant now = clock.instant();
@@ -95,21 +122,28 @@ public class AgentRegistration {
         boolean isLegacy;
         String message;
         if (existing != null && existing.credentialHash() != null) {
-            if (bearer == null || !Tokens.matches(bearer, existing.credentialHash())) {
+            boolean holder = bearer != null && Tokens.matches(bearer, existing.credentialHash());
+            boolean sameRegistration = proposed != null && Tokens.matches(proposed, existing.credentialHash());
+            if (!holder && !sameRegistration) {
                 throw ApiException.conflict("id", "agent already registered; re-registering needs its current credential");
             }
             credentialHash = existing.credentialHash();
             isLegacy = false;
-            message = "Agent re-registered; keep your credential";
+            message = holder ? "Agent re-registered; keep your credential" : PROPOSAL_ACCEPTED;
         } else if (secret != null) {
             if (!secrets.isEnrollmentSecret(secret)) {
                 throw ApiException.unauthorized("invalid enrollment secret");
             }
-            credential = Tokens.newToken();
-            credentialHash = Tokens.sha256Hex(credential);
             isLegacy = false;
-            message = existing == null ? "Agent registered; store the credential, it is shown only once"
-                    : "Legacy agent upgraded; store the credential, it is shown only once";
+            if (proposed != null) {
+                credentialHash = Tokens.sha256Hex(proposed);
+                message = PROPOSAL_ACCEPTED;
+            } else {
+                credential = Tokens.newToken();
+                credentialHash = Tokens.sha256Hex(credential);
+                message = existing == null ? "Agent registered; store the credential, it is shown only once"
+                        : "Legacy agent upgraded; store the credential, it is shown only once";
+            }
         } else if (legacy.enabled() && (existing == null || existing.legacy())) {
             credentialHash = null;
             isLegacy = true;

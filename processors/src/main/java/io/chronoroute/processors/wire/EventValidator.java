@@ -21,6 +21,14 @@ public final class EventValidator {
     public static final int MAX_SHORT_TEXT = 1024;
     public static final int MAX_ATTENDEES = 1000;
     public static final int MAX_LIST = 10_000;
+    /** Longest origin {@code provider_id} (a file path, an EntryID, ...). */
+    public static final int MAX_PROVIDER_ID = 4096;
+    /**
+     * Dates and times must fall in the years {@value #MIN_YEAR}..{@value #MAX_YEAR} (UTC for absolute times): what
+     * every calendar client parses (RFC 5545 writes four-digit years; Windows' FILETIME starts in 1601).
+     */
+    public static final int MIN_YEAR = 1601;
+    public static final int MAX_YEAR = 9999;
 
     private EventValidator() {
     }
@@ -37,8 +45,10 @@ public final class EventValidator {
             throw new WireFormatException("start", "missing");
         }
         zone("start", e.start());
+        year("start", e.start());
         if (e.end() != null) {
             zone("end", e.end());
+            year("end", e.end());
             if (e.end().isDate() != e.start().isDate()) {
                 throw new WireFormatException("end", "start and end must both be dates or both date-times");
             }
@@ -49,6 +59,7 @@ public final class EventValidator {
         }
         if (e.recurrenceId() != null) {
             zone("recurrence_id", e.recurrenceId());
+            year("recurrence_id", e.recurrenceId());
             if (e.recurrenceId().isDate() != e.start().isDate()) {
                 throw new WireFormatException("recurrence_id",
                         "must be a date when start is a date and a date-time when start is a date-time");
@@ -83,10 +94,12 @@ public final class EventValidator {
         list("exdate", e.exdates());
         for (int i = 0; i < e.exdates().size(); i++) {
             zone("exdate[" + i + "]", e.exdates().get(i));
+            year("exdate[" + i + "]", e.exdates().get(i));
         }
         list("rdate", e.rdates());
         for (int i = 0; i < e.rdates().size(); i++) {
             zone("rdate[" + i + "]", e.rdates().get(i));
+            year("rdate[" + i + "]", e.rdates().get(i));
         }
         list("categories", e.categories());
         for (int i = 0; i < e.categories().size(); i++) {
@@ -98,6 +111,41 @@ public final class EventValidator {
         }
         if (e.sequence() != null && e.sequence() < 0) {
             throw new WireFormatException("sequence", "must not be negative");
+        }
+        year("created", e.created());
+        year("last_modified", e.lastModified());
+        if (e.origin() != null) {
+            length("source", e.origin().source(), MAX_SHORT_TEXT);
+            length("calendar_id", e.origin().calendarId(), MAX_SHORT_TEXT);
+            length("calendar_name", e.origin().calendarName(), MAX_SHORT_TEXT);
+            length("provider", e.origin().provider(), MAX_SHORT_TEXT);
+            length("provider_id", e.origin().providerId(), MAX_PROVIDER_ID);
+        }
+    }
+
+    private static void year(String field, EventTime t) {
+        int y = t.isDate() ? t.date().getYear() : t.isFloating() ? t.floating().getYear() : utcYear(t.instant());
+        yearInRange(field, y, t.canonical());
+    }
+
+    private static void year(String field, java.time.Instant t) {
+        if (t != null) {
+            yearInRange(field, utcYear(t), t.toString());
+        }
+    }
+
+    private static int utcYear(java.time.Instant t) {
+        try {
+            return t.atOffset(java.time.ZoneOffset.UTC).getYear();
+        } catch (java.time.DateTimeException e) {
+            return t.isBefore(java.time.Instant.EPOCH) ? Integer.MIN_VALUE : Integer.MAX_VALUE;
+        }
+    }
+
+    private static void yearInRange(String field, int year, String shown) {
+        if (year < MIN_YEAR || year > MAX_YEAR) {
+            throw new WireFormatException(field, "year " + year + " is outside " + MIN_YEAR + ".." + MAX_YEAR
+                    + " (" + WireTimes.abbreviate(shown) + ")");
         }
     }
 

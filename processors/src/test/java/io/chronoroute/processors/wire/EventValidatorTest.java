@@ -53,6 +53,26 @@ class EventValidatorTest {
         field(ok().sequence(-1), "sequence");
     }
 
+    @Test
+    void datesStayInYears1601To9999AndOriginTextsAreBounded() {
+        assertThatCode(() -> EventValidator.validate(CalendarEvent.builder().uid("u")
+                .start(EventTime.ofDate(LocalDate.parse("1601-01-01"))).end(EventTime.ofDate(LocalDate.parse("9999-12-31")))
+                .build())).doesNotThrowAnyException();
+        field(CalendarEvent.builder().uid("u").start(EventTime.ofDate(LocalDate.of(0, 6, 10))), "start");
+        field(CalendarEvent.builder().uid("u").start(EventTime.ofInstant(Instant.parse("+99999-06-10T09:00:00Z"), "UTC")),
+                "start");
+        field(ok().end(EventTime.ofInstant(Instant.parse("+10000-01-01T00:00:00Z"), "UTC")), "end");
+        field(CalendarEvent.builder().uid("u").start(EventTime.ofFloating(LocalDateTime.parse("1600-12-31T23:00"))),
+                "start");
+        field(ok().exdates(List.of(EventTime.ofInstant(Instant.parse("1500-01-01T00:00:00Z"), "UTC"))), "exdate[0]");
+        field(ok().lastModified(Instant.parse("0000-01-01T00:00:00Z")), "last_modified");
+        field(ok().created(Instant.MAX), "created");
+        field(ok().origin(new io.chronoroute.processors.model.Origin(null, "s".repeat(1025), null, null, null, null)),
+                "source");
+        field(ok().origin(new io.chronoroute.processors.model.Origin(null, "s", null, null, null, "p".repeat(4097))),
+                "provider_id");
+    }
+
     private static void field(CalendarEvent.Builder b, String field) {
         assertThatThrownBy(() -> EventValidator.validate(b.build()))
                 .isInstanceOfSatisfying(WireFormatException.class, ex -> assertThat(ex.field()).isEqualTo(field));
