@@ -59,6 +59,7 @@ public final class FakeMaster implements AutoCloseable {
     private final List<JsonNode> registrations = new ArrayList<>();
     private final Map<String, JsonNode> pending = new LinkedHashMap<>();
     private final List<Map.Entry<String, String>> processed = new ArrayList<>();
+    private final Set<String> skewedUids = new HashSet<>();
 
     public FakeMaster(String enrollmentSecret) throws IOException {
         this.enrollmentSecret = enrollmentSecret;
@@ -227,6 +228,14 @@ public final class FakeMaster implements AutoCloseable {
         appliedBatches.clear();
     }
 
+    /**
+     * From now on, hashes the events with this UID differently from the agent (a master that normalises a value
+     * differently, e.g. another version): its digest can never agree with the agent's.
+     */
+    public synchronized void skewHashOf(String uid) {
+        skewedUids.add(uid);
+    }
+
     /** Forgets an agent's registration: the next heartbeat gets 404. */
     public synchronized void forget(String agentId) {
         credentials.remove(agentId);
@@ -245,7 +254,8 @@ public final class FakeMaster implements AutoCloseable {
         if (!replay) {
             for (JsonNode n : hb.path("changed")) {
                 CalendarEvent e = WireJson.readEvent(n, null);
-                events.put(SyncKey.of(agentId, e).value(), new Stored(ContentHash.of(e), n));
+                String hash = ContentHash.of(e) + (skewedUids.contains(e.uid()) ? "-skewed" : "");
+                events.put(SyncKey.of(agentId, e).value(), new Stored(hash, n));
             }
             for (JsonNode d : hb.path("deleted")) {
                 ObjectNode probe = JSON.createObjectNode();

@@ -72,6 +72,10 @@ public class HeartbeatService {
     private static final Logger LOG = LoggerFactory.getLogger(HeartbeatService.class);
     private static final ObjectMapper JSON = WireJson.mapper();
     private static final Pattern FIELD_INDEX = Pattern.compile("^(changed|deleted)\\[(\\d+)]");
+    private static final String INVENTORY_GUARD = "inventory.guard";
+    private static final String INVENTORY_SUPPRESSED = "inventory.suppressed";
+    private static final String INVENTORY_RESEND = "inventory.resend";
+    private static final int MAX_LOGGED_KEYS = 20;
 
     private final AgentState state;
     private final CredentialStore credentials;
@@ -285,8 +289,9 @@ public class HeartbeatService {
             }
             if (inventory) {
                 ArrayNode inv = body.putArray("inventory");
-                tx.inventory().forEach(inv::add);
-                digest = tx.digest();
+                digest = inventory(tx, inv);
+                // the guard: one inventory per (set sent, master's view asked about); see guardInventory
+                tx.putMeta(INVENTORY_GUARD, digest + "|" + tx.meta("master.digest"));
             }
             body.put("digest", digest.toString());
             List<InflightBatch.Item> items = new ArrayList<>(upserts);
@@ -295,6 +300,30 @@ public class HeartbeatService {
             tx.setInflight(batch);
             return new Outgoing(batch, batch.body());
         });
+    }
+
+    /**
+     * The inventory of the current set without the events the master refused (they stay refused until they change,
+     * so the master is not asked to hold them), added to {@code into} when not null; returns its digest.
+     */
+    private static SetDigest inventory(AgentState.Tx tx, ArrayNode into) {
+        SetDigest digest = tx.digest();
+        if (tx.rejectedSize() == 0) {
+            if (into != null) {
+                tx.inventory().forEach(into::add);
+            }
+            return digest;
+        }
+        for (String s : tx.inventory()) {
+            int colon = s.indexOf(':');
+            String key = s.substring(0, colon);
+            if (tx.isRejected(key)) {
+                digest.remove(key, s.substring(colon + 1));
+            } else if (into != null) {
+                into.add(s);
+            }
+        }
+        return digest;
     }
 
     private boolean moreToSend() {
@@ -314,14 +343,21 @@ public class HeartbeatService {
         }
         Set<String> resend = new HashSet<>();
         body.path("resend").forEach(n -> resend.add(n.asText()));
+        Map<InflightBatch.Item, JsonNode> refused = refusedItems(batch, body.path("rejected"));
         int[] requeued = {0};
-        state.write(tx -> {
+        List<String> refusedNow = new ArrayList<>();
+        String guardNote = state.write(tx -> {
             if (batch != null) {
                 if (batch.inventory()) {
-                    tx.replaceAcked(inventoryOf(batch));
+                    Map<String, String> view = inventoryOf(batch);
+                    refused.keySet().forEach(it -> view.remove(it.key()));
+                    tx.replaceAcked(view);
                 } else {
                     SetDigest ad = tx.ackedDigest();
                     for (InflightBatch.Item it : batch.items()) {
+                        if (refused.containsKey(it)) {
+                            continue; // not applied by the master: its view of this key did not change
+                        }
                         String old = tx.ackedHash(it.key());
                         if (old != null) {
                             ad.remove(it.key(), old);
@@ -334,10 +370,23 @@ public class HeartbeatService {
                     }
                     tx.setAckedDigest(ad);
                 }
+                for (Map.Entry<InflightBatch.Item, JsonNode> r : refused.entrySet()) {
+                    InflightBatch.Item it = r.getKey();
+                    OutboxEntry entry = tx.outbox(it.key());
+                    if (entry != null && entry.version() == it.version()) {
+                        JsonNode ev = entry.isUpsert() ? entry.event() : entry.deleted();
+                        tx.reject(it.key(), entry, text(r.getValue(), "field") + ": " + text(r.getValue(), "reason"));
+                        refusedNow.add("source '" + entry.source() + "', uid " + ev.path("uid").asText() + " ("
+                                + text(r.getValue(), "field") + ": " + text(r.getValue(), "reason") + ")");
+                    }
+                }
                 for (InflightBatch.Item it : batch.items()) {
                     tx.removeOutboxIfVersion(it.key(), it.version());
                 }
                 tx.clearInflight();
+                if (batch.inventory()) {
+                    tx.putMeta(INVENTORY_RESEND, String.join(",", resend.stream().sorted().limit(MAX_LOGGED_KEYS).toList()));
+                }
             }
             if (!resend.isEmpty()) {
                 SetDigest ad = tx.ackedDigest();
@@ -348,16 +397,23 @@ public class HeartbeatService {
                         tx.removeAcked(key);
                     }
                     StoredEvent cur = tx.current(key);
-                    if (cur != null) {
+                    if (cur != null && !tx.isRejected(key)) {
                         tx.enqueueUpsert(key, cur.source(), cur.hash(), cur.event());
                         requeued[0]++;
                     }
                 }
                 tx.setAckedDigest(ad);
             }
-            tx.putMeta("master.digest", text(body, "digest"));
-            tx.putMeta("need_inventory", body.path("need_inventory").asBoolean(false) ? "true" : null);
-            return null;
+            String masterDigest = text(body, "digest");
+            tx.putMeta("master.digest", masterDigest);
+            boolean need = body.path("need_inventory").asBoolean(false);
+            String note = null;
+            if (need) {
+                note = guardInventory(tx, masterDigest);
+                need = note == null;
+            }
+            tx.putMeta("need_inventory", need ? "true" : null);
+            return note;
         });
         lastAnswerDigest = text(body, "digest");
         if (problemCategory != null && !"outage".equals(problemCategory)) {
@@ -372,10 +428,82 @@ public class HeartbeatService {
         if (!resend.isEmpty()) {
             LOG.info("The master asked for {} event(s) again; {} re-queued", resend.size(), requeued[0]);
         }
-        if (body.path("need_inventory").asBoolean(false)) {
+        for (String r : refusedNow) {
+            LOG.error("The master refused the event of {}. It is set aside and not sent again until it changes; the "
+                    + "rest of the batch was applied", r);
+        }
+        if (guardNote != null && !guardNote.isEmpty()) {
+            LOG.warn(guardNote);
+        }
+        if (body.path("need_inventory").asBoolean(false) && guardNote == null) {
             LOG.info("The master's digest of this agent differs; an inventory goes with the next batch");
         }
         return true;
+    }
+
+    /**
+     * The guard against a digest loop (issue #13, cause 9): an inventory is sent at most once per pair (the set this
+     * agent would send, the master's digest it answered). If the master still disagrees after that inventory and
+     * the resend of what it asked for, nothing more is sent until either side changes: the disagreement is logged
+     * once with the keys the master asked for. Returns null when an inventory may go, else the text to log (empty
+     * when it was logged already).
+     */
+    private String guardInventory(AgentState.Tx tx, String masterDigest) {
+        if (masterDigest != null && masterDigest.equals(tx.ackedDigest().toString())) {
+            return ""; // the master holds exactly what it acknowledged: nothing to reconcile
+        }
+        String key = inventory(tx, null) + "|" + masterDigest;
+        if (!key.equals(tx.meta(INVENTORY_GUARD))) {
+            return null;
+        }
+        if (key.equals(tx.meta(INVENTORY_SUPPRESSED))) {
+            return "";
+        }
+        tx.putMeta(INVENTORY_SUPPRESSED, key);
+        List<String> described = new ArrayList<>();
+        String keys = tx.meta(INVENTORY_RESEND);
+        if (keys != null && !keys.isEmpty()) {
+            for (String k : keys.split(",")) {
+                StoredEvent cur = tx.current(k);
+                described.add(k + (cur == null ? "" : " (source '" + cur.source() + "', uid "
+                        + cur.event().path("uid").asText() + ")"));
+            }
+        }
+        return "The master's digest of this agent (" + masterDigest + ") still differs from the agent's acknowledged "
+                + "view (" + tx.ackedDigest() + ") after an inventory and the resend of " + described.size()
+                + " event(s) it asked for" + (described.isEmpty() ? "" : ": " + String.join(", ", described))
+                + ". The master normalises these events differently; no further inventory is sent until the agent's "
+                + "events or the master's view change";
+    }
+
+    /**
+     * The batch items a 200 answer lists as refused ({@code "rejected": [{"field": "changed[3].rrule", ...}]}): the
+     * master applied the rest of the batch.
+     */
+    private static Map<InflightBatch.Item, JsonNode> refusedItems(InflightBatch batch, JsonNode list) {
+        Map<InflightBatch.Item, JsonNode> out = new LinkedHashMap<>();
+        if (batch == null || list == null || !list.isArray()) {
+            return out;
+        }
+        for (JsonNode r : list) {
+            InflightBatch.Item it = itemOf(batch, text(r, "field"));
+            if (it != null) {
+                out.put(it, r);
+            }
+        }
+        return out;
+    }
+
+    /** The batch item a field path such as {@code changed[3].start} names, or null. */
+    private static InflightBatch.Item itemOf(InflightBatch batch, String field) {
+        Matcher m = field == null ? null : FIELD_INDEX.matcher(field);
+        if (m == null || !m.find()) {
+            return null;
+        }
+        String op = "changed".equals(m.group(1)) ? OutboxEntry.UPSERT : OutboxEntry.DELETE;
+        int index = Integer.parseInt(m.group(2));
+        List<InflightBatch.Item> ofOp = batch.items().stream().filter(it -> op.equals(it.op())).toList();
+        return index < ofOp.size() ? ofOp.get(index) : null;
     }
 
     private static Map<String, String> inventoryOf(InflightBatch batch) {
@@ -412,15 +540,7 @@ public class HeartbeatService {
             report("400", "The master refused a status heartbeat (400, field=" + field + ", reason=" + reason + ")");
             return;
         }
-        Matcher m = field == null ? null : FIELD_INDEX.matcher(field);
-        InflightBatch.Item culprit = null;
-        if (m != null && m.find()) {
-            String op = "changed".equals(m.group(1)) ? OutboxEntry.UPSERT : OutboxEntry.DELETE;
-            int index = Integer.parseInt(m.group(2));
-            List<InflightBatch.Item> ofOp = batch.items().stream().filter(it -> op.equals(it.op())).toList();
-            culprit = index < ofOp.size() ? ofOp.get(index) : null;
-        }
-        InflightBatch.Item bad = culprit;
+        InflightBatch.Item bad = itemOf(batch, field);
         String described = state.write(tx -> {
             String d = null;
             if (bad != null) {
