@@ -75,6 +75,7 @@ public class HeartbeatService {
     private static final String INVENTORY_GUARD = "inventory.guard";
     private static final String INVENTORY_SUPPRESSED = "inventory.suppressed";
     private static final String INVENTORY_RESEND = "inventory.resend";
+    private static final String PROBLEMS_ACKED = "problems.acked";
     private static final int MAX_LOGGED_KEYS = 20;
 
     private final AgentState state;
@@ -259,6 +260,10 @@ public class HeartbeatService {
             stats.put("parse_errors", tx.failedFiles().size());
             stats.put("rejected", tx.rejectedSize());
             stats.put("sources", sources.all().size());
+            ObjectNode problems = ProblemReport.build(tx);
+            if (!problems.path("version").asText().equals(tx.meta(PROBLEMS_ACKED))) {
+                body.set("problems", problems); // only when the list changed since the master last confirmed it
+            }
             body.put("protocol", 2);
             ArrayNode changed = body.putArray("changed");
             ArrayNode deleted = body.putArray("deleted");
@@ -403,6 +408,9 @@ public class HeartbeatService {
                     }
                 }
                 tx.setAckedDigest(ad);
+            }
+            if (text(body, "problems_version") != null) {
+                tx.putMeta(PROBLEMS_ACKED, text(body, "problems_version"));
             }
             String masterDigest = text(body, "digest");
             tx.putMeta("master.digest", masterDigest);
