@@ -123,6 +123,33 @@ public class HeartbeatService {
      * {@code direct:agent-apply-update}.
      */
     public synchronized List<JsonNode> runCycle() {
+        try {
+            List<JsonNode> out = cycle();
+            if (cycleError != null) {
+                LOG.info("A heartbeat cycle ran through again after the failure: {}", cycleError);
+                cycleError = null;
+            }
+            return out;
+        } catch (Error e) {
+            // An Error escaping to the Camel timer would kill its java.util.Timer thread: the agent would look alive
+            // and never send again. Caught, logged and shown as DOWN by the health indicator until a cycle succeeds.
+            // (An OutOfMemoryError normally ends the process first: run the agent with -XX:+ExitOnOutOfMemoryError.)
+            cycleError = e.getClass().getName() + (e.getMessage() == null ? "" : ": " + e.getMessage()) + " (at "
+                    + clock.instant() + ")";
+            LOG.error("The heartbeat cycle failed with {}; the agent's health is DOWN until a cycle succeeds", e, e);
+            schedule.completed();
+            return List.of();
+        }
+    }
+
+    /** Why the last heartbeat cycle failed with an Error (it did not run through), or null when it ran through. */
+    public String cycleError() {
+        return cycleError;
+    }
+
+    private volatile String cycleError;
+
+    private List<JsonNode> cycle() {
         Map<String, JsonNode> updates = new LinkedHashMap<>();
         Optional<String> credential = transport.http() ? credentials.load() : Optional.empty();
         if (transport.http() && credential.isEmpty() && !isLegacyRegistered()) {
@@ -136,6 +163,7 @@ public class HeartbeatService {
         boolean reRegistered = false;
         Cycle cycle = new Cycle();
         for (int i = 0; i < props.maxBatchesPerTick(); i++) {
+            schedule.touch();
             Outgoing out = nextOutgoing();
             Answer a;
             try {
@@ -170,6 +198,7 @@ public class HeartbeatService {
             }
         }
         if (transport.http() && cycle.answered && !cycle.sawPendingField) {
+            schedule.touch();
             fetchPendingUpdates(cred, updates);
         }
         schedule.completed();
