@@ -56,6 +56,9 @@ import java.util.regex.Pattern;
  *   <li>413 → the batch size is halved for this run; 400 naming {@code changed[i]}/{@code deleted[i]} → that one
  *       change is set aside (kept in the state's rejected map, logged as an error) so it cannot block the rest.
  *       Both statuses mean the master applied nothing, so the batch is re-cut with a new id.</li>
+ *   <li>200 with {@code rejected} naming {@code changed[i]}/{@code deleted[i]}: the master applied the rest of the
+ *       batch; the refused entries go to the rejected map with their reason (not acknowledged, not re-sent until
+ *       they change, left out of inventories) and are reported in the {@code problems} field.</li>
  *   <li>A heartbeat with no change carries no {@code batch_id}: status, stats, digest and two empty arrays.</li>
  * </ul>
  *
@@ -64,7 +67,8 @@ import java.util.regex.Pattern;
  * that view with the batch applied, so a multi-batch drain does not make the master ask for an inventory. When the
  * master says {@code need_inventory}, the next batch that drains the outbox carries the inventory of the current set
  * and the current digest; after its ack the acknowledged view is the inventory minus the keys the master asked to
- * {@code resend} (which are put back into the outbox).
+ * {@code resend} (which are put back into the outbox). Guard against a digest loop (issue #13): an inventory goes at
+ * most once per pair (agent set, master digest), see {@link #guardInventory}.
  */
 @Component("heartbeatService")
 public class HeartbeatService {
