@@ -78,10 +78,11 @@ public class ChangeCollector {
 
     private void applyParsed(AgentState.Tx tx, ChangeBatch b, SetDigest digest, Counter c) {
         Map<String, Wire> byKey = new LinkedHashMap<>();
+        Map<CalendarEvent, Wire> refused = new LinkedHashMap<>();
         for (CalendarEvent e : b.events()) {
             Wire w = onTheWire(e);
             if (w.refusal() != null) {
-                refuse(tx, b, e, w);
+                refused.put(e, w);
                 continue;
             }
             if (byKey.put(w.key(), w) != null) {
@@ -112,6 +113,8 @@ public class ChangeCollector {
             List<String> gone = old.keys().stream().filter(k -> !byKey.containsKey(k)).toList();
             deleteUnlessHeldElsewhere(tx, b, gone, digest, c);
         }
+        // after the deletions: a refused event's earlier version (if any) is gone, its refusal stays recorded
+        refused.forEach((e, w) -> refuse(tx, b, e, w));
         ChangeBatch.Fingerprint fp = b.fingerprint();
         tx.putFile(b.source(), b.file(), new FileEntry(fp.size(), fp.modified(), fp.sha256(), new ArrayList<>(byKey.keySet())));
         tx.removeFailed(b.source(), b.file());

@@ -428,9 +428,16 @@ public final class AgentState implements AutoCloseable {
             del(outbox, key);
         }
 
-        /** An event this agent refuses to send itself (the master's reader would refuse it): kept like {@link #reject}. */
+        /**
+         * An event this agent refuses to send (the master's reader would refuse it): recorded like {@link #reject},
+         * but the outbox is left alone (it may hold the deletion of the event's earlier version).
+         */
         public void rejectLocally(String key, String source, JsonNode event, String reason) {
-            reject(key, new OutboxEntry(OutboxEntry.UPSERT, 0, source, null, event, null), reason);
+            ObjectNode n = JSON.createObjectNode();
+            n.set("entry", JSON.valueToTree(new OutboxEntry(OutboxEntry.UPSERT, 0, source, null, event, null)));
+            n.put("reason", reason);
+            n.put("at", Instant.now().toString());
+            put(rejected, key, n.toString());
         }
 
         public boolean isRejected(String key) {

@@ -141,4 +141,32 @@ class ProblemReportTest {
             assertThat(master.heartbeats().stream().filter(h -> h.json().has("problems"))).hasSize(2);
         }
     }
+
+    @Test
+    void anEventTheMastersReaderWouldRefuseIsNotSentAndIsReported() {
+        try (AgentState state = AgentState.open(dir)) {
+            HeartbeatService hb = service(state);
+            collect(state, parsed(event("u1", "One"), event("series", "Weekly")));
+            hb.runCycle();
+            assertThat(master.titles()).containsExactly("One", "Weekly");
+
+            CalendarEvent broken = CalendarEvent.builder().uid("series").title("Weekly")
+                    .start(EventTime.ofInstant(Instant.parse("2025-06-10T07:00:00Z"), "UTC"))
+                    .rrules(List.of("FREQ=SOMETIMES"))
+                    .origin(new Origin(AGENT, "src", "src", "src", "ics", "a.ics")).build();
+            collect(state, parsed(event("u1", "One"), broken));
+            hb.runCycle();
+            hb.runCycle();
+
+            // left out like an event the reader rejects: its earlier version is deleted, its refusal kept and shown
+            assertThat(master.titles()).containsExactly("One");
+            assertThat(state.<Long>read(AgentState.Tx::rejectedSize)).isEqualTo(1);
+            assertThat(master.digest(AGENT)).isEqualTo(state.<String>read(tx -> tx.digest().toString()));
+            JsonNode item = master.problems(AGENT).path("items").get(0);
+            assertThat(item.path("kind").asText()).isEqualTo("EVENT_REJECTED");
+            assertThat(item.path("uid").asText()).isEqualTo("series");
+            assertThat(item.path("property").asText()).isEqualTo("rrule[0]");
+            assertThat(item.path("message").asText()).contains("FREQ=SOMETIMES");
+        }
+    }
 }
