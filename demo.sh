@@ -34,8 +34,8 @@ cp src-routes-yaml/examples/agent/outlook-mac.camel.yaml "$DATA/sources/"
 export MALLOC_ARENA_MAX=2   # fewer glibc malloc arenas: ~100 MB less resident memory per JVM
 # The master's footprint settings, measured by ./bench.sh pipeline (README, Benchmarks): a heap cap that a
 # 10,000-event heartbeat fits in, G1 returning unused heap and glibc trimming freed native memory when idle.
-MASTER_JVM="-Xms96m -Xmx384m -XX:+UseG1GC -XX:MaxGCPauseMillis=500 -XX:G1PeriodicGCInterval=5000 -XX:MinHeapFreeRatio=20 -XX:MaxHeapFreeRatio=30 -XX:TrimNativeHeapInterval=5000 -XX:MaxMetaspaceSize=160m -XX:ReservedCodeCacheSize=64m -Xss512k -Djdk.nio.maxCachedBufferSize=262144"
-JVM="-Xms64m -Xmx512m -XX:+UseG1GC -XX:G1PeriodicGCInterval=5000 -XX:MaxMetaspaceSize=192m -Xss512k"
+MASTER_JVM="-XX:+ExitOnOutOfMemoryError -Xms96m -Xmx384m -XX:+UseG1GC -XX:MaxGCPauseMillis=500 -XX:G1PeriodicGCInterval=5000 -XX:MinHeapFreeRatio=20 -XX:MaxHeapFreeRatio=30 -XX:TrimNativeHeapInterval=5000 -XX:MaxMetaspaceSize=160m -XX:ReservedCodeCacheSize=64m -Xss512k -Djdk.nio.maxCachedBufferSize=262144"
+JVM="-XX:+ExitOnOutOfMemoryError -Xms64m -Xmx512m -XX:+UseG1GC -XX:G1PeriodicGCInterval=5000 -XX:MaxMetaspaceSize=192m -Xss512k"
 java $MASTER_JVM -jar master-routes/target/chronoroute-master.jar \
   --server.port="$MASTER_PORT" --chronoroute.data-dir="$DATA/master" \
   --chronoroute.admin-token="$DEMO_ADMIN_TOKEN" --chronoroute.feed-token="$DEMO_FEED_TOKEN" \

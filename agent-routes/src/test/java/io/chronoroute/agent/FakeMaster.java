@@ -60,6 +60,9 @@ public final class FakeMaster implements AutoCloseable {
     private final List<JsonNode> registrations = new ArrayList<>();
     private final Map<String, JsonNode> pending = new LinkedHashMap<>();
     private final List<Map.Entry<String, String>> processed = new ArrayList<>();
+    private final Set<String> skewedUids = new HashSet<>();
+    private final Set<String> refusedUids = new HashSet<>();
+    private final Map<String, JsonNode> problems = new HashMap<>();
 
     public FakeMaster(String enrollmentSecret) throws IOException {
         this.enrollmentSecret = enrollmentSecret;
@@ -248,6 +251,24 @@ public final class FakeMaster implements AutoCloseable {
         appliedBatches.clear();
     }
 
+    /**
+     * From now on, hashes the events with this UID differently from the agent (a master that normalises a value
+     * differently, e.g. another version): its digest can never agree with the agent's.
+     */
+    public synchronized void skewHashOf(String uid) {
+        skewedUids.add(uid);
+    }
+
+    /** From now on, refuses the events with this UID individually (listed in a 200 answer's {@code rejected}). */
+    public synchronized void refuseUid(String uid) {
+        refusedUids.add(uid);
+    }
+
+    /** The last {@code problems} field the agent sent, or null. */
+    public synchronized JsonNode problems(String agentId) {
+        return problems.get(agentId);
+    }
+
     /** Forgets an agent's registration: the next heartbeat gets 404. */
     public synchronized void forget(String agentId) {
         credentials.remove(agentId);
@@ -263,10 +284,25 @@ public final class FakeMaster implements AutoCloseable {
         String batchId = hb.hasNonNull("batch_id") ? hb.get("batch_id").asText() : null;
         boolean replay = batchId != null && appliedBatches.contains(batchId);
         ArrayNode resend = JSON.createArrayNode();
+        ArrayNode rejected = JSON.createArrayNode();
+        for (int i = 0; i < hb.path("changed").size(); i++) {
+            JsonNode n = hb.path("changed").get(i);
+            if (refusedUids.contains(n.path("uid").asText())) {
+                rejected.addObject().put("field", "changed[" + i + "].title").put("uid", n.path("uid").asText())
+                        .putNull("recurrence_id").put("reason", "refused by the test");
+            }
+        }
+        if (hb.hasNonNull("problems")) {
+            problems.put(agentId, hb.get("problems"));
+        }
         if (!replay) {
             for (JsonNode n : hb.path("changed")) {
+                if (refusedUids.contains(n.path("uid").asText())) {
+                    continue;
+                }
                 CalendarEvent e = WireJson.readEvent(n, null);
-                events.put(SyncKey.of(agentId, e).value(), new Stored(ContentHash.of(e), n));
+                String hash = ContentHash.of(e) + (skewedUids.contains(e.uid()) ? "-skewed" : "");
+                events.put(SyncKey.of(agentId, e).value(), new Stored(hash, n));
             }
             for (JsonNode d : hb.path("deleted")) {
                 ObjectNode probe = JSON.createObjectNode();
@@ -315,6 +351,12 @@ public final class FakeMaster implements AutoCloseable {
         a.put("digest", digest);
         a.put("need_inventory", resend.isEmpty() && !digest.equals(hb.path("digest").asText()));
         a.set("resend", resend);
+        if (!rejected.isEmpty()) {
+            a.set("rejected", rejected);
+        }
+        if (problems.containsKey(agentId)) {
+            a.put("problems_version", problems.get(agentId).path("version").asText());
+        }
         send(ex, 200, a.toString());
     }
 

@@ -180,4 +180,23 @@ class AgentMasterEndToEndIT {
         assertThat(Apps.json(sameContentNewBatch).path("applied").path("upserted").asInt()).isZero();
         assertThat(Apps.vevents(apps.feed())).containsEntry("replayed@chronoroute.invalid", 1);
     }
+
+    /** Issue #13 "visibility": a file the agent could not read shows up in the master's status of the agent. */
+    @Test
+    @Order(1) // before the restarts: independent of the feed tests, needs only a running pair
+    void aFileTheAgentSkipsIsListedInTheMastersAgentStatus() throws Exception {
+        Files.writeString(apps.exports.resolve("broken.ics"), "this is not a calendar\r\n");
+        await().atMost(WAIT).untilAsserted(() -> {
+            JsonNode status = Apps.json(apps.get(apps.masterUrl + "/sync/agents/e2e-agent/status", "Bearer " + Apps.ADMIN));
+            JsonNode problems = status.path("problems");
+            assertThat(problems.path("agent_total").asLong()).isPositive();
+            boolean listed = false;
+            for (JsonNode item : problems.path("items")) {
+                listed |= "broken.ics".equals(item.path("file").asText()) && "agent".equals(item.path("by").asText())
+                        && "FILE_REJECTED".equals(item.path("kind").asText()) && !item.path("message").asText().isBlank();
+            }
+            assertThat(listed).as(problems.toString()).isTrue();
+        });
+        Files.delete(apps.exports.resolve("broken.ics"));
+    }
 }

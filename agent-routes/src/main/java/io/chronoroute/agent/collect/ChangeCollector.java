@@ -10,6 +10,7 @@ import io.chronoroute.processors.model.CalendarEvent;
 import io.chronoroute.processors.sync.ContentHash;
 import io.chronoroute.processors.sync.SetDigest;
 import io.chronoroute.processors.sync.SyncKey;
+import io.chronoroute.processors.wire.WireFormatException;
 import io.chronoroute.processors.wire.WireJson;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -76,30 +77,35 @@ public class ChangeCollector {
     }
 
     private void applyParsed(AgentState.Tx tx, ChangeBatch b, SetDigest digest, Counter c) {
-        Map<String, CalendarEvent> byKey = new LinkedHashMap<>();
+        Map<String, Wire> byKey = new LinkedHashMap<>();
+        Map<CalendarEvent, Wire> refused = new LinkedHashMap<>();
         for (CalendarEvent e : b.events()) {
-            String key = SyncKey.of(agentId, e).value();
-            if (byKey.put(key, e) != null) {
+            Wire w = onTheWire(e);
+            if (w.refusal() != null) {
+                refused.put(e, w);
+                continue;
+            }
+            if (byKey.put(w.key(), w) != null) {
                 LOG.warn("Source '{}', file {}: UID {} (recurrence {}) occurs more than once; the last one is kept",
                         b.source(), b.file(), e.uid(), SyncKey.ridText(e.recurrenceId()));
             }
         }
-        for (Map.Entry<String, CalendarEvent> en : byKey.entrySet()) {
+        for (Map.Entry<String, Wire> en : byKey.entrySet()) {
             String key = en.getKey();
-            CalendarEvent e = en.getValue();
-            String hash = ContentHash.of(e);
+            String hash = en.getValue().hash();
             StoredEvent cur = tx.current(key);
             if (cur != null && cur.hash().equals(hash)) {
                 c.unchanged++;
                 continue;
             }
-            ObjectNode json = WireJson.writeEvent(e);
+            ObjectNode json = en.getValue().json();
             if (cur != null) {
                 digest.remove(key, cur.hash());
             }
             digest.add(key, hash);
             tx.putCurrent(key, new StoredEvent(b.source(), hash, json));
             tx.enqueueUpsert(key, b.source(), hash, json);
+            tx.removeRejected(key);
             c.upserted++;
         }
         FileEntry old = tx.file(b.source(), b.file());
@@ -107,6 +113,8 @@ public class ChangeCollector {
             List<String> gone = old.keys().stream().filter(k -> !byKey.containsKey(k)).toList();
             deleteUnlessHeldElsewhere(tx, b, gone, digest, c);
         }
+        // after the deletions: a refused event's earlier version (if any) is gone, its refusal stays recorded
+        refused.forEach((e, w) -> refuse(tx, b, e, w));
         ChangeBatch.Fingerprint fp = b.fingerprint();
         tx.putFile(b.source(), b.file(), new FileEntry(fp.size(), fp.modified(), fp.sha256(), new ArrayList<>(byKey.keySet())));
         tx.removeFailed(b.source(), b.file());
@@ -151,9 +159,43 @@ public class ChangeCollector {
             }
             digest.remove(key, cur.hash());
             tx.removeCurrent(key);
+            tx.removeRejected(key);
             tx.enqueueDelete(key, cur.source(), deletion(cur));
             c.deleted++;
         }
+    }
+
+    /**
+     * An event as the master will see it: its wire JSON, and key and hash of that JSON as read back; or, when it
+     * cannot be read back, the field and reason the master would refuse it with ({@code refusal}).
+     */
+    record Wire(String key, String hash, ObjectNode json, String refusal) {
+    }
+
+    /**
+     * The sync key and content hash are computed from the event <i>as the master reads it</i>: the wire JSON read back
+     * with the same reader the master uses. So any value that the wire normalises (an empty CLASS, an unknown STATUS
+     * keyword, ...) is normalised identically on both sides, and the digests of agent and master agree (issue #13,
+     * cause 9).
+     */
+    Wire onTheWire(CalendarEvent e) {
+        ObjectNode json = WireJson.writeEvent(e);
+        try {
+            CalendarEvent read = WireJson.readEvent(json, null);
+            return new Wire(SyncKey.of(agentId, read).value(), ContentHash.of(read), json, null);
+        } catch (WireFormatException ex) {
+            return new Wire(SyncKey.of(agentId, e).value(), null, json, ex.field() + ": " + ex.reason());
+        }
+    }
+
+    /**
+     * An event the master would refuse: left out of the current set (like an event the reader rejects) and kept in
+     * the rejected map with the reason, so the master's agent status shows it.
+     */
+    private void refuse(AgentState.Tx tx, ChangeBatch b, CalendarEvent e, Wire w) {
+        LOG.error("Source '{}', file {}: the event UID {} (recurrence {}) cannot be sent ({}); it is left out",
+                b.source(), b.file(), e.uid(), SyncKey.ridText(e.recurrenceId()), w.refusal());
+        tx.rejectLocally(w.key(), b.source(), w.json(), w.refusal());
     }
 
     /** {@code {"source","uid","recurrence_id"}}: the wire form of a deletion, from the stored event. */

@@ -25,6 +25,7 @@ public class HeartbeatSchedule {
     private volatile Duration interval;
     private volatile Instant nextDue = Instant.MIN;
     private volatile int failures;
+    private volatile Instant lastTick;
 
     public HeartbeatSchedule(AgentProperties props, Clock agentClock) {
         this.clock = agentClock;
@@ -33,7 +34,22 @@ public class HeartbeatSchedule {
     }
 
     public boolean isDue() {
-        return !clock.instant().isBefore(nextDue);
+        Instant now = clock.instant();
+        lastTick = now;
+        return !now.isBefore(nextDue);
+    }
+
+    /** The heartbeat's work is making progress (a long cycle sends one batch after another): as good as a tick. */
+    public void touch() {
+        lastTick = clock.instant();
+    }
+
+    /**
+     * When the heartbeat timer last ticked (or a running cycle last made progress); null before the first tick. The
+     * health indicator turns DOWN when this gets old: the timer thread died (an Error kills a java.util.Timer).
+     */
+    public Instant lastTick() {
+        return lastTick;
     }
 
     public Duration interval() {

@@ -56,6 +56,9 @@ import java.util.regex.Pattern;
  *   <li>413 → the batch size is halved for this run; 400 naming {@code changed[i]}/{@code deleted[i]} → that one
  *       change is set aside (kept in the state's rejected map, logged as an error) so it cannot block the rest.
  *       Both statuses mean the master applied nothing, so the batch is re-cut with a new id.</li>
+ *   <li>200 with {@code rejected} naming {@code changed[i]}/{@code deleted[i]}: the master applied the rest of the
+ *       batch; the refused entries go to the rejected map with their reason (not acknowledged, not re-sent until
+ *       they change, left out of inventories) and are reported in the {@code problems} field.</li>
  *   <li>A heartbeat with no change carries no {@code batch_id}: status, stats, digest and two empty arrays.</li>
  * </ul>
  *
@@ -64,7 +67,8 @@ import java.util.regex.Pattern;
  * that view with the batch applied, so a multi-batch drain does not make the master ask for an inventory. When the
  * master says {@code need_inventory}, the next batch that drains the outbox carries the inventory of the current set
  * and the current digest; after its ack the acknowledged view is the inventory minus the keys the master asked to
- * {@code resend} (which are put back into the outbox).
+ * {@code resend} (which are put back into the outbox). Guard against a digest loop (issue #13): an inventory goes at
+ * most once per pair (agent set, master digest), see {@link #guardInventory}.
  */
 @Component("heartbeatService")
 public class HeartbeatService {
@@ -72,6 +76,11 @@ public class HeartbeatService {
     private static final Logger LOG = LoggerFactory.getLogger(HeartbeatService.class);
     private static final ObjectMapper JSON = WireJson.mapper();
     private static final Pattern FIELD_INDEX = Pattern.compile("^(changed|deleted)\\[(\\d+)]");
+    private static final String INVENTORY_GUARD = "inventory.guard";
+    private static final String INVENTORY_SUPPRESSED = "inventory.suppressed";
+    private static final String INVENTORY_RESEND = "inventory.resend";
+    private static final String PROBLEMS_ACKED = "problems.acked";
+    private static final int MAX_LOGGED_KEYS = 20;
 
     private final AgentState state;
     private final CredentialStore credentials;
@@ -118,6 +127,33 @@ public class HeartbeatService {
      * {@code direct:agent-apply-update}.
      */
     public synchronized List<JsonNode> runCycle() {
+        try {
+            List<JsonNode> out = cycle();
+            if (cycleError != null) {
+                LOG.info("A heartbeat cycle ran through again after the failure: {}", cycleError);
+                cycleError = null;
+            }
+            return out;
+        } catch (Error e) {
+            // An Error escaping to the Camel timer would kill its java.util.Timer thread: the agent would look alive
+            // and never send again. Caught, logged and shown as DOWN by the health indicator until a cycle succeeds.
+            // (An OutOfMemoryError normally ends the process first: run the agent with -XX:+ExitOnOutOfMemoryError.)
+            cycleError = e.getClass().getName() + (e.getMessage() == null ? "" : ": " + e.getMessage()) + " (at "
+                    + clock.instant() + ")";
+            LOG.error("The heartbeat cycle failed with {}; the agent's health is DOWN until a cycle succeeds", e, e);
+            schedule.completed();
+            return List.of();
+        }
+    }
+
+    /** Why the last heartbeat cycle failed with an Error (it did not run through), or null when it ran through. */
+    public String cycleError() {
+        return cycleError;
+    }
+
+    private volatile String cycleError;
+
+    private List<JsonNode> cycle() {
         Map<String, JsonNode> updates = new LinkedHashMap<>();
         Optional<String> credential = transport.http() ? credentials.load() : Optional.empty();
         if (transport.http() && credential.isEmpty() && !isLegacyRegistered()) {
@@ -131,6 +167,7 @@ public class HeartbeatService {
         boolean reRegistered = false;
         Cycle cycle = new Cycle();
         for (int i = 0; i < props.maxBatchesPerTick(); i++) {
+            schedule.touch();
             Outgoing out = nextOutgoing();
             Answer a;
             try {
@@ -165,6 +202,7 @@ public class HeartbeatService {
             }
         }
         if (transport.http() && cycle.answered && !cycle.sawPendingField) {
+            schedule.touch();
             fetchPendingUpdates(cred, updates);
         }
         schedule.completed();
@@ -255,6 +293,10 @@ public class HeartbeatService {
             stats.put("parse_errors", tx.failedFiles().size());
             stats.put("rejected", tx.rejectedSize());
             stats.put("sources", sources.all().size());
+            ObjectNode problems = ProblemReport.build(tx);
+            if (!problems.path("version").asText().equals(tx.meta(PROBLEMS_ACKED))) {
+                body.set("problems", problems); // only when the list changed since the master last confirmed it
+            }
             body.put("protocol", 2);
             ArrayNode changed = body.putArray("changed");
             ArrayNode deleted = body.putArray("deleted");
@@ -285,8 +327,9 @@ public class HeartbeatService {
             }
             if (inventory) {
                 ArrayNode inv = body.putArray("inventory");
-                tx.inventory().forEach(inv::add);
-                digest = tx.digest();
+                digest = inventory(tx, inv);
+                // the guard: one inventory per (set sent, master's view asked about); see guardInventory
+                tx.putMeta(INVENTORY_GUARD, digest + "|" + tx.meta("master.digest"));
             }
             body.put("digest", digest.toString());
             List<InflightBatch.Item> items = new ArrayList<>(upserts);
@@ -295,6 +338,30 @@ public class HeartbeatService {
             tx.setInflight(batch);
             return new Outgoing(batch, batch.body());
         });
+    }
+
+    /**
+     * The inventory of the current set without the events the master refused (they stay refused until they change,
+     * so the master is not asked to hold them), added to {@code into} when not null; returns its digest.
+     */
+    private static SetDigest inventory(AgentState.Tx tx, ArrayNode into) {
+        SetDigest digest = tx.digest();
+        if (tx.rejectedSize() == 0) {
+            if (into != null) {
+                tx.inventory().forEach(into::add);
+            }
+            return digest;
+        }
+        for (String s : tx.inventory()) {
+            int colon = s.indexOf(':');
+            String key = s.substring(0, colon);
+            if (tx.isRejected(key)) {
+                digest.remove(key, s.substring(colon + 1));
+            } else if (into != null) {
+                into.add(s);
+            }
+        }
+        return digest;
     }
 
     private boolean moreToSend() {
@@ -314,14 +381,21 @@ public class HeartbeatService {
         }
         Set<String> resend = new HashSet<>();
         body.path("resend").forEach(n -> resend.add(n.asText()));
+        Map<InflightBatch.Item, JsonNode> refused = refusedItems(batch, body.path("rejected"));
         int[] requeued = {0};
-        state.write(tx -> {
+        List<String> refusedNow = new ArrayList<>();
+        String guardNote = state.write(tx -> {
             if (batch != null) {
                 if (batch.inventory()) {
-                    tx.replaceAcked(inventoryOf(batch));
+                    Map<String, String> view = inventoryOf(batch);
+                    refused.keySet().forEach(it -> view.remove(it.key()));
+                    tx.replaceAcked(view);
                 } else {
                     SetDigest ad = tx.ackedDigest();
                     for (InflightBatch.Item it : batch.items()) {
+                        if (refused.containsKey(it)) {
+                            continue; // not applied by the master: its view of this key did not change
+                        }
                         String old = tx.ackedHash(it.key());
                         if (old != null) {
                             ad.remove(it.key(), old);
@@ -334,10 +408,23 @@ public class HeartbeatService {
                     }
                     tx.setAckedDigest(ad);
                 }
+                for (Map.Entry<InflightBatch.Item, JsonNode> r : refused.entrySet()) {
+                    InflightBatch.Item it = r.getKey();
+                    OutboxEntry entry = tx.outbox(it.key());
+                    if (entry != null && entry.version() == it.version()) {
+                        JsonNode ev = entry.isUpsert() ? entry.event() : entry.deleted();
+                        tx.reject(it.key(), entry, text(r.getValue(), "field") + ": " + text(r.getValue(), "reason"));
+                        refusedNow.add("source '" + entry.source() + "', uid " + ev.path("uid").asText() + " ("
+                                + text(r.getValue(), "field") + ": " + text(r.getValue(), "reason") + ")");
+                    }
+                }
                 for (InflightBatch.Item it : batch.items()) {
                     tx.removeOutboxIfVersion(it.key(), it.version());
                 }
                 tx.clearInflight();
+                if (batch.inventory()) {
+                    tx.putMeta(INVENTORY_RESEND, String.join(",", resend.stream().sorted().limit(MAX_LOGGED_KEYS).toList()));
+                }
             }
             if (!resend.isEmpty()) {
                 SetDigest ad = tx.ackedDigest();
@@ -348,16 +435,26 @@ public class HeartbeatService {
                         tx.removeAcked(key);
                     }
                     StoredEvent cur = tx.current(key);
-                    if (cur != null) {
+                    if (cur != null && !tx.isRejected(key)) {
                         tx.enqueueUpsert(key, cur.source(), cur.hash(), cur.event());
                         requeued[0]++;
                     }
                 }
                 tx.setAckedDigest(ad);
             }
-            tx.putMeta("master.digest", text(body, "digest"));
-            tx.putMeta("need_inventory", body.path("need_inventory").asBoolean(false) ? "true" : null);
-            return null;
+            if (text(body, "problems_version") != null) {
+                tx.putMeta(PROBLEMS_ACKED, text(body, "problems_version"));
+            }
+            String masterDigest = text(body, "digest");
+            tx.putMeta("master.digest", masterDigest);
+            boolean need = body.path("need_inventory").asBoolean(false);
+            String note = null;
+            if (need) {
+                note = guardInventory(tx, masterDigest);
+                need = note == null;
+            }
+            tx.putMeta("need_inventory", need ? "true" : null);
+            return note;
         });
         lastAnswerDigest = text(body, "digest");
         if (problemCategory != null && !"outage".equals(problemCategory)) {
@@ -372,10 +469,82 @@ public class HeartbeatService {
         if (!resend.isEmpty()) {
             LOG.info("The master asked for {} event(s) again; {} re-queued", resend.size(), requeued[0]);
         }
-        if (body.path("need_inventory").asBoolean(false)) {
+        for (String r : refusedNow) {
+            LOG.error("The master refused the event of {}. It is set aside and not sent again until it changes; the "
+                    + "rest of the batch was applied", r);
+        }
+        if (guardNote != null && !guardNote.isEmpty()) {
+            LOG.warn(guardNote);
+        }
+        if (body.path("need_inventory").asBoolean(false) && guardNote == null) {
             LOG.info("The master's digest of this agent differs; an inventory goes with the next batch");
         }
         return true;
+    }
+
+    /**
+     * The guard against a digest loop (issue #13, cause 9): an inventory is sent at most once per pair (the set this
+     * agent would send, the master's digest it answered). If the master still disagrees after that inventory and
+     * the resend of what it asked for, nothing more is sent until either side changes: the disagreement is logged
+     * once with the keys the master asked for. Returns null when an inventory may go, else the text to log (empty
+     * when it was logged already).
+     */
+    private String guardInventory(AgentState.Tx tx, String masterDigest) {
+        if (masterDigest != null && masterDigest.equals(tx.ackedDigest().toString())) {
+            return ""; // the master holds exactly what it acknowledged: nothing to reconcile
+        }
+        String key = inventory(tx, null) + "|" + masterDigest;
+        if (!key.equals(tx.meta(INVENTORY_GUARD))) {
+            return null;
+        }
+        if (key.equals(tx.meta(INVENTORY_SUPPRESSED))) {
+            return "";
+        }
+        tx.putMeta(INVENTORY_SUPPRESSED, key);
+        List<String> described = new ArrayList<>();
+        String keys = tx.meta(INVENTORY_RESEND);
+        if (keys != null && !keys.isEmpty()) {
+            for (String k : keys.split(",")) {
+                StoredEvent cur = tx.current(k);
+                described.add(k + (cur == null ? "" : " (source '" + cur.source() + "', uid "
+                        + cur.event().path("uid").asText() + ")"));
+            }
+        }
+        return "The master's digest of this agent (" + masterDigest + ") still differs from the agent's acknowledged "
+                + "view (" + tx.ackedDigest() + ") after an inventory and the resend of " + described.size()
+                + " event(s) it asked for" + (described.isEmpty() ? "" : ": " + String.join(", ", described))
+                + ". The master normalises these events differently; no further inventory is sent until the agent's "
+                + "events or the master's view change";
+    }
+
+    /**
+     * The batch items a 200 answer lists as refused ({@code "rejected": [{"field": "changed[3].rrule", ...}]}): the
+     * master applied the rest of the batch.
+     */
+    private static Map<InflightBatch.Item, JsonNode> refusedItems(InflightBatch batch, JsonNode list) {
+        Map<InflightBatch.Item, JsonNode> out = new LinkedHashMap<>();
+        if (batch == null || list == null || !list.isArray()) {
+            return out;
+        }
+        for (JsonNode r : list) {
+            InflightBatch.Item it = itemOf(batch, text(r, "field"));
+            if (it != null) {
+                out.put(it, r);
+            }
+        }
+        return out;
+    }
+
+    /** The batch item a field path such as {@code changed[3].start} names, or null. */
+    private static InflightBatch.Item itemOf(InflightBatch batch, String field) {
+        Matcher m = field == null ? null : FIELD_INDEX.matcher(field);
+        if (m == null || !m.find()) {
+            return null;
+        }
+        String op = "changed".equals(m.group(1)) ? OutboxEntry.UPSERT : OutboxEntry.DELETE;
+        int index = Integer.parseInt(m.group(2));
+        List<InflightBatch.Item> ofOp = batch.items().stream().filter(it -> op.equals(it.op())).toList();
+        return index < ofOp.size() ? ofOp.get(index) : null;
     }
 
     private static Map<String, String> inventoryOf(InflightBatch batch) {
@@ -412,15 +581,7 @@ public class HeartbeatService {
             report("400", "The master refused a status heartbeat (400, field=" + field + ", reason=" + reason + ")");
             return;
         }
-        Matcher m = field == null ? null : FIELD_INDEX.matcher(field);
-        InflightBatch.Item culprit = null;
-        if (m != null && m.find()) {
-            String op = "changed".equals(m.group(1)) ? OutboxEntry.UPSERT : OutboxEntry.DELETE;
-            int index = Integer.parseInt(m.group(2));
-            List<InflightBatch.Item> ofOp = batch.items().stream().filter(it -> op.equals(it.op())).toList();
-            culprit = index < ofOp.size() ? ofOp.get(index) : null;
-        }
-        InflightBatch.Item bad = culprit;
+        InflightBatch.Item bad = itemOf(batch, field);
         String described = state.write(tx -> {
             String d = null;
             if (bad != null) {

@@ -40,7 +40,9 @@ import java.util.function.Function;
  *   <li>{@code outbox}: sync key → {@link OutboxEntry};</li>
  *   <li>{@code acked}: sync key → content hash the master acknowledged (its view of this agent; the digest over it
  *       is {@code meta/acked.digest});</li>
- *   <li>{@code rejected}: sync key → outbox entry the master refused with 400, with the reason;</li>
+ *   <li>{@code rejected}: sync key → outbox entry the master refused (400, or listed in a 200 answer's
+ *       {@code rejected}) or that this agent cannot send (not readable on the wire), with the reason; removed when
+ *       the event changes or goes;</li>
  *   <li>{@code updates}: update id → when and how it was applied (idempotency of master updates);</li>
  *   <li>{@code calendars}: calendar id → last {@code calendar_metadata} received;</li>
  *   <li>{@code filekeys}: idempotent keys of the file consumers ({@code source|name|size|mtime});</li>
@@ -424,6 +426,38 @@ public final class AgentState implements AutoCloseable {
             n.put("at", Instant.now().toString());
             put(rejected, key, n.toString());
             del(outbox, key);
+        }
+
+        /**
+         * An event this agent refuses to send (the master's reader would refuse it): recorded like {@link #reject},
+         * but the outbox is left alone (it may hold the deletion of the event's earlier version).
+         */
+        public void rejectLocally(String key, String source, JsonNode event, String reason) {
+            ObjectNode n = JSON.createObjectNode();
+            n.set("entry", JSON.valueToTree(new OutboxEntry(OutboxEntry.UPSERT, 0, source, null, event, null)));
+            n.put("reason", reason);
+            n.put("at", Instant.now().toString());
+            put(rejected, key, n.toString());
+        }
+
+        public boolean isRejected(String key) {
+            return rejected.containsKey(key);
+        }
+
+        public void removeRejected(String key) {
+            del(rejected, key);
+        }
+
+        /** The rejected entry of one key: {@code {"entry": OutboxEntry, "reason", "at"}}, or null. */
+        public JsonNode rejected(String key) {
+            return fromJson(rejected.get(key), JsonNode.class);
+        }
+
+        /** Every rejected entry in key order: sync key → {@code {"entry", "reason", "at"}}. */
+        public Map<String, JsonNode> allRejected() {
+            Map<String, JsonNode> out = new LinkedHashMap<>();
+            rejected.forEach((k, v) -> out.put(k, fromJson(v, JsonNode.class)));
+            return out;
         }
 
         public long rejectedSize() {

@@ -1,21 +1,30 @@
 package io.chronoroute.agent.status;
 
+import io.chronoroute.agent.AgentProperties;
+import io.chronoroute.agent.heartbeat.HeartbeatSchedule;
 import io.chronoroute.agent.heartbeat.HeartbeatService;
 import io.chronoroute.agent.source.SourceRegistry;
 import io.chronoroute.agent.state.AgentState;
 import io.chronoroute.agent.state.CredentialStore;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.actuate.health.Health;
 import org.springframework.boot.actuate.health.HealthIndicator;
 import org.springframework.stereotype.Component;
 
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.TreeMap;
 
 /**
  * {@code /actuator/health} component "agent": the agent status - sources, current set, outbox, files skipped
  * (with their reasons and count), changes the master refused, whether it is registered and the master reachable.
- * Never shows the credential. The agent is UP while it runs; problems are details, not DOWN (a master outage
- * must not make a local supervisor restart the agent).
+ * Never shows the credential. Problems of the input or of the master are details, not DOWN (a master outage must not
+ * make a local supervisor restart the agent). DOWN means the agent itself no longer works (issue #15): the last
+ * heartbeat cycle failed with an Error ({@code heartbeatError}; UP again once a cycle runs through), or the heartbeat
+ * timer has not ticked for {@code chronoroute.agent.health.stale-intervals} (default 3) heartbeat intervals plus the
+ * request timeout ({@code heartbeatStale}: its thread died).
  */
 @Component("agent")
 public class AgentHealthIndicator implements HealthIndicator {
@@ -24,13 +33,28 @@ public class AgentHealthIndicator implements HealthIndicator {
     private final HeartbeatService heartbeat;
     private final SourceRegistry sources;
     private final CredentialStore credentials;
+    private final HeartbeatSchedule schedule;
+    private final AgentProperties props;
+    private final Clock clock;
+    private final int staleIntervals;
 
     public AgentHealthIndicator(AgentState state, HeartbeatService heartbeat, SourceRegistry sources,
-                                CredentialStore credentials) {
+                                CredentialStore credentials, HeartbeatSchedule schedule, AgentProperties props,
+                                Clock agentClock, @Value("${chronoroute.agent.health.stale-intervals:3}") int staleIntervals) {
         this.state = state;
         this.heartbeat = heartbeat;
         this.sources = sources;
         this.credentials = credentials;
+        this.schedule = schedule;
+        this.props = props;
+        this.clock = agentClock;
+        this.staleIntervals = Math.max(1, staleIntervals);
+    }
+
+    /** How long the heartbeat timer may be silent before the agent counts as dead. */
+    Duration staleAfter() {
+        Duration period = schedule.interval().compareTo(props.heartbeatTick()) > 0 ? schedule.interval() : props.heartbeatTick();
+        return period.multipliedBy(staleIntervals).plus(props.requestTimeout());
     }
 
     @Override
@@ -54,6 +78,19 @@ public class AgentHealthIndicator implements HealthIndicator {
         if (heartbeat.currentProblem() != null) {
             d.put("problem", heartbeat.currentProblem());
         }
-        return Health.up().withDetails(d).build();
+        boolean down = false;
+        Instant tick = schedule.lastTick();
+        d.put("heartbeatLastTick", String.valueOf(tick));
+        if (tick != null && Duration.between(tick, clock.instant()).compareTo(staleAfter()) > 0) {
+            d.put("heartbeatStale", "the heartbeat timer has not run since " + tick + " (more than " + staleAfter()
+                    + "): its thread is dead or stuck; restart the agent");
+            down = true;
+        }
+        String error = heartbeat.cycleError();
+        if (error != null) {
+            d.put("heartbeatError", error);
+            down = true;
+        }
+        return (down ? Health.down() : Health.up()).withDetails(d).build();
     }
 }

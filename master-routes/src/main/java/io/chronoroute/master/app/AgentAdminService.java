@@ -2,6 +2,7 @@ package io.chronoroute.master.app;
 
 import io.chronoroute.master.ingest.BatchIdempotentRepository;
 import io.chronoroute.master.ingest.ConsolidationAggregator;
+import io.chronoroute.master.ingest.AgentProblems;
 import io.chronoroute.master.ingest.HeartbeatReader;
 import io.chronoroute.master.ingest.HeartbeatRequest;
 import io.chronoroute.master.ingest.HeartbeatService;
@@ -46,10 +47,11 @@ public class AgentAdminService {
     private final RequestJson json;
     private final BatchIdempotentRepository batches;
     private final Clock clock;
+    private final AgentProblems problems;
 
     public AgentAdminService(MasterStore store, HeartbeatService heartbeats, ConsolidationAggregator aggregator,
                              UpdateQueueService updates, HeartbeatReader reader, RequestJson json,
-                             BatchIdempotentRepository batches, Clock clock) {
+                             BatchIdempotentRepository batches, Clock clock, AgentProblems problems) {
         this.store = store;
         this.heartbeats = heartbeats;
         this.aggregator = aggregator;
@@ -58,6 +60,7 @@ public class AgentAdminService {
         this.json = json;
         this.batches = batches;
         this.clock = clock;
+        this.problems = problems;
     }
 
     /** Seed list: id, name, status, last_seen, environment, event_count, last_heartbeat (+ legacy, online). */
@@ -68,7 +71,11 @@ public class AgentAdminService {
 
     public Map<String, Object> statusAll() {
         Instant now = clock.instant();
-        List<Map<String, Object>> agents = store.listAgents().stream().map(a -> summary(a, now)).toList();
+        List<Map<String, Object>> agents = store.listAgents().stream().map(a -> {
+            Map<String, Object> m = summary(a, now);
+            m.put("problems", problems.counts(a.id()));
+            return m;
+        }).toList();
         long online = agents.stream().filter(m -> Boolean.TRUE.equals(m.get("online"))).count();
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("status", "success");
@@ -90,6 +97,7 @@ public class AgentAdminService {
         out.put("digest", store.agentDigest(agentId));
         out.put("observations", store.observationCount(agentId));
         out.put("pending_updates", store.pendingUpdates(agentId).size());
+        out.put("problems", problems.view(agentId));
         return out;
     }
 
@@ -117,6 +125,7 @@ public class AgentAdminService {
         Map<String, Object> result = removeObservations(a, "agent-deleted");
         store.deleteAgent(agentId);
         batches.clearAgent(agentId);
+        problems.forget(agentId);
         ChangeSet cs = new ChangeSet();
         cs.activities.add(new Activity(clock.instant(), agentId, "agent-deleted", "agent removed by admin"));
         store.apply(cs);

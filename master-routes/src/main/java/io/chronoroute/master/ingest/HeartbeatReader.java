@@ -39,8 +39,9 @@ import java.util.stream.IntStream;
 
 /**
  * Reads a heartbeat body into a {@link HeartbeatRequest}: size limit on the raw bytes first (413), then the event
- * count (413), then every event parsed and validated (400 naming e.g. {@code changed[3].start}). Nothing is
- * applied here; any error rejects the whole request.
+ * count (413), then every event parsed and validated. Nothing is applied here. A body that is not a heartbeat
+ * (malformed JSON, wrong types of top-level fields) is refused whole (400); an event that cannot be read is left out
+ * and named in {@link HeartbeatRequest#rejected()} ({@code changed[3].rrule} and why), the rest is applied.
  */
 @Component
 public class HeartbeatReader {
@@ -119,13 +120,16 @@ public class HeartbeatReader {
         }
         Map<String, String> inventory = inventory(root);
 
+        ReportedProblems problems = problems(root);
+
         Map<String, Incoming.Upsert> upserts = new LinkedHashMap<>();
         Set<String> deletes = new LinkedHashSet<>();
+        List<EventRejection> rejected = new ArrayList<>();
         if (count > 0) {
-            readArrays(body, agent.id(), zone, upserts, deletes);
+            readArrays(body, agent.id(), zone, upserts, deletes, rejected);
         }
         return new HeartbeatRequest(agent, batchId, status, stats, hasEvents, List.copyOf(upserts.values()), deletes,
-                digest, inventory, true);
+                digest, inventory, true, rejected, problems);
     }
 
     /**
@@ -181,7 +185,7 @@ public class HeartbeatReader {
 
     /** Pass 2: the event arrays, element by element; pass 1 has validated the structure. */
     private void readArrays(byte[] body, String agentId, ZoneId zone, Map<String, Incoming.Upsert> upserts,
-                            Set<String> deletes) {
+                            Set<String> deletes, List<EventRejection> rejected) {
         try (JsonParser p = json.mapper().getFactory().createParser(body)) {
             p.nextToken();
             while (p.nextToken() == JsonToken.FIELD_NAME) {
@@ -196,19 +200,24 @@ public class HeartbeatReader {
                 while (p.nextToken() != JsonToken.END_ARRAY) {
                     JsonNode element = json.mapper().readTree(p);
                     if (field.equals("deleted")) {
-                        deletes.add(deleteKey(element, "deleted[" + first + "]", agentId, zone));
+                        String path = "deleted[" + first + "]";
+                        try {
+                            deletes.add(deleteKey(element, path, agentId, zone));
+                        } catch (RuntimeException e) {
+                            rejected.add(rejection(element, path, e, agentId, zone));
+                        }
                         first++;
                         continue;
                     }
                     chunk.add(element);
                     if (chunk.size() == CHUNK) {
-                        readEvents(chunk, field, first, agentId, zone, upserts);
+                        readEvents(chunk, field, first, agentId, zone, upserts, rejected);
                         first += chunk.size();
                         chunk.clear();
                     }
                 }
                 if (!chunk.isEmpty()) {
-                    readEvents(chunk, field, first, agentId, zone, upserts);
+                    readEvents(chunk, field, first, agentId, zone, upserts, rejected);
                 }
             }
         } catch (JsonProcessingException e) {
@@ -248,29 +257,163 @@ public class HeartbeatReader {
 
     /**
      * Parses, validates, normalizes and hashes one chunk of events ({@code first} is the array index of its first
-     * element). Events are independent, so large chunks use all cores; the error reported is always the one of the
-     * lowest index, as a sequential read would report it.
+     * element). Events are independent, so large chunks use all cores. An event that cannot be read is left out and
+     * listed in {@code rejected} with its field and reason, in index order; the others are kept.
      */
     private void readEvents(List<JsonNode> chunk, String name, int first, String agentId, ZoneId zone,
-                            Map<String, Incoming.Upsert> out) {
+                            Map<String, Incoming.Upsert> out, List<EventRejection> rejected) {
         int n = chunk.size();
         Object[] results = new Object[n];
         IntStream range = IntStream.range(0, n);
         (n >= PARALLEL_THRESHOLD ? range.parallel() : range).forEach(i -> {
+            String path = name + "[" + (first + i) + "]";
             try {
-                results[i] = upsert(chunk.get(i), name + "[" + (first + i) + "]", agentId, zone);
+                results[i] = upsert(chunk.get(i), path, agentId, zone);
             } catch (RuntimeException e) {
-                results[i] = e;
+                results[i] = rejection(chunk.get(i), path, e, agentId, zone);
             }
         });
         for (Object r : results) {
-            if (r instanceof RuntimeException e) {
-                throw e;
+            if (r instanceof EventRejection bad) {
+                rejected.add(bad);
+                continue;
             }
             Incoming.Upsert u = (Incoming.Upsert) r;
             out.remove(u.syncKey());
             out.put(u.syncKey(), u);
         }
+    }
+
+    /**
+     * The rejection of one element: its field and reason (a 400 of the event alone), and what can be told of it
+     * (uid, recurrence id, source as sent, and its sync key when that can be computed). Anything else than a
+     * classified bad-input error (a 413, a bug) is not the event's fault and is rethrown.
+     */
+    static EventRejection rejection(JsonNode element, String path, RuntimeException e, String agentId, ZoneId zone) {
+        String field;
+        String reason;
+        if (e instanceof WireFormatException w) {
+            field = w.field().startsWith(path) ? w.field() : w.withPrefix(path).field();
+            reason = w.reason();
+        } else if (e instanceof ApiException a && a.status() == 400) {
+            field = a.field();
+            reason = a.reason();
+        } else {
+            throw e;
+        }
+        String uid = null;
+        String rid = null;
+        String source = null;
+        String key = null;
+        if (element != null && element.isObject()) {
+            for (String k : List.of("uid", "ical_uid", "iCalUID", "id", "provider_id")) {
+                JsonNode v = element.get(k);
+                if (v != null && (v.isTextual() || v.isNumber())) {
+                    uid = clip(v.asText());
+                    break;
+                }
+            }
+            rid = clip(timeText(element.has("recurrence_id") ? element.get("recurrence_id") : element.get("recurrenceId")));
+            JsonNode s = element.get("source");
+            source = s != null && s.isTextual() ? clip(s.asText()) : null;
+            try {
+                key = deleteKey(element, path, agentId, zone);
+            } catch (RuntimeException ignored) {
+                key = null; // not even its identity can be read
+            }
+        }
+        return new EventRejection(field, uid, rid, source, clip(reason), key);
+    }
+
+    private static final int MAX_ECHO = 200;
+
+    private static String clip(String s) {
+        return s == null || s.length() <= MAX_ECHO ? s : s.substring(0, MAX_ECHO - 3) + "...";
+    }
+
+    private static String timeText(JsonNode v) {
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (v.isObject()) {
+            JsonNode inner = v.has("date_time") ? v.get("date_time") : v.has("dateTime") ? v.get("dateTime") : v.get("date");
+            return inner == null ? v.toString() : inner.asText();
+        }
+        return v.asText();
+    }
+
+    /**
+     * The optional {@code problems} field (architecture.md "Heartbeat"): the agent's problem list, sent when it
+     * changed. Wrong types → 400; items beyond {@value ReportedProblems#MAX_ITEMS} → 413; texts are clipped.
+     */
+    private static ReportedProblems problems(JsonNode root) {
+        JsonNode p = root.get("problems");
+        if (p == null || p.isNull()) {
+            return null;
+        }
+        if (!p.isObject()) {
+            throw ApiException.badRequest("problems", "must be an object {version, total, counts, items}");
+        }
+        String version = RequestJson.text(p, "version", true);
+        if (version.isBlank() || version.length() > 128) {
+            throw ApiException.badRequest("problems.version", "must be 1-128 characters");
+        }
+        JsonNode items = p.get("items");
+        if (items != null && !items.isNull() && !items.isArray()) {
+            throw ApiException.badRequest("problems.items", "must be an array");
+        }
+        int n = items == null || items.isNull() ? 0 : items.size();
+        if (n > ReportedProblems.MAX_ITEMS) {
+            throw ApiException.tooLarge("problems.items", n + " items; the limit is " + ReportedProblems.MAX_ITEMS);
+        }
+        List<Map<String, Object>> list = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            JsonNode it = items.get(i);
+            if (!it.isObject()) {
+                throw ApiException.badRequest("problems.items[" + i + "]", "must be an object");
+            }
+            Map<String, Object> m = new LinkedHashMap<>();
+            for (String f : List.of("kind", "source", "file", "uid", "recurrence_id", "property", "message")) {
+                JsonNode v = it.get(f);
+                if (v != null && !v.isNull()) {
+                    if (!v.isTextual()) {
+                        throw ApiException.badRequest("problems.items[" + i + "]." + f, "must be a text");
+                    }
+                    m.put(f, f.equals("message") ? clipLong(v.asText()) : clip(v.asText()));
+                }
+            }
+            JsonNode line = it.get("line");
+            if (line != null && !line.isNull()) {
+                if (!line.canConvertToInt()) {
+                    throw ApiException.badRequest("problems.items[" + i + "].line", "must be an integer");
+                }
+                m.put("line", line.intValue());
+            }
+            list.add(m);
+        }
+        Map<String, Long> counts = new LinkedHashMap<>();
+        JsonNode c = p.get("counts");
+        if (c != null && !c.isNull()) {
+            if (!c.isObject() || c.size() > 16) {
+                throw ApiException.badRequest("problems.counts", "must be an object kind → number");
+            }
+            for (Map.Entry<String, JsonNode> e : c.properties()) {
+                if (!e.getValue().canConvertToLong() || e.getValue().longValue() < 0) {
+                    throw ApiException.badRequest("problems.counts." + clip(e.getKey()), "must be a number");
+                }
+                counts.put(clip(e.getKey()), e.getValue().longValue());
+            }
+        }
+        JsonNode t = p.get("total");
+        if (t != null && !t.isNull() && (!t.canConvertToLong() || t.longValue() < 0)) {
+            throw ApiException.badRequest("problems.total", "must be a number");
+        }
+        long total = t == null || t.isNull() ? n : t.longValue();
+        return new ReportedProblems(version, total, counts, list);
+    }
+
+    private static String clipLong(String s) {
+        return s.length() <= 2000 ? s : s.substring(0, 1997) + "...";
     }
 
     static Incoming.Upsert upsert(JsonNode node, String path, String agentId, ZoneId zone) {

@@ -7,8 +7,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * A parsed and fully validated heartbeat (or import). Built before anything is applied, so a bad event rejects
- * the whole request.
+ * A parsed and validated heartbeat (or import). Built before anything is applied: a body that is not a heartbeat
+ * rejects the whole request; a malformed event is left out and listed in {@code rejected}.
  *
  * @param agent      the agent, identified by the URL path (never by the body)
  * @param batchId    idempotency key, or null (seed agents)
@@ -21,10 +21,24 @@ import java.util.Set;
  * @param inventory  syncKey → contentHash when the agent sent an inventory, else null
  * @param seen       whether this is the agent's own call (updates last-seen, delivers pending updates); false
  *                   for admin imports and deletions
+ * @param rejected   events of the body that could not be read: left out, listed in the answer
+ * @param problems   the agent's own problem list ({@code problems} field), or null when it did not send one
  */
 public record HeartbeatRequest(AgentRecord agent, String batchId, String status, Map<String, Object> stats,
                                boolean snapshot, List<Incoming.Upsert> upserts, Set<String> deletes, String digest,
-                               Map<String, String> inventory, boolean seen) {
+                               Map<String, String> inventory, boolean seen, List<EventRejection> rejected,
+                               ReportedProblems problems) {
+
+    public HeartbeatRequest {
+        rejected = rejected == null ? List.of() : List.copyOf(rejected);
+    }
+
+    /** A request without rejected events and without a problem list (imports, admin actions). */
+    public HeartbeatRequest(AgentRecord agent, String batchId, String status, Map<String, Object> stats,
+                            boolean snapshot, List<Incoming.Upsert> upserts, Set<String> deletes, String digest,
+                            Map<String, String> inventory, boolean seen) {
+        this(agent, batchId, status, stats, snapshot, upserts, deletes, digest, inventory, seen, List.of(), null);
+    }
 
     public String agentId() {
         return agent.id();
@@ -33,7 +47,7 @@ public record HeartbeatRequest(AgentRecord agent, String batchId, String status,
     /** This request without its incoming events (kept for the answer once they are folded). */
     public HeartbeatRequest withoutEvents() {
         return new HeartbeatRequest(agent, batchId, status, stats, snapshot, List.of(), Set.of(), digest, inventory,
-                seen);
+                seen, rejected, problems);
     }
 
     /**

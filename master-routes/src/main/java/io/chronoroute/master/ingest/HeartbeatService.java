@@ -30,12 +30,15 @@ public class HeartbeatService {
     private final ConflictStrategy strategy;
     private final UpdateQueueService updates;
     private final Clock clock;
+    private final AgentProblems problems;
 
-    public HeartbeatService(MasterStore store, ConflictStrategy strategy, UpdateQueueService updates, Clock clock) {
+    public HeartbeatService(MasterStore store, ConflictStrategy strategy, UpdateQueueService updates, Clock clock,
+                            AgentProblems problems) {
         this.store = store;
         this.strategy = strategy;
         this.updates = updates;
         this.clock = clock;
+        this.problems = problems;
     }
 
     public ConsolidationState prepare(HeartbeatRequest req) {
@@ -53,9 +56,12 @@ public class HeartbeatService {
             }
         }
         if (req.snapshot() || req.inventory() != null) {
+            // a rejected event of a snapshot is not a deletion: its stored version stays until it can be read
+            Set<String> rejectedKeys = new HashSet<>();
+            req.rejected().forEach(r -> rejectedKeys.add(r.syncKey()));
             for (String k : hashes.keySet()) {
                 boolean listed = req.inventory() != null && req.inventory().containsKey(k);
-                if (!incomingKeys.contains(k) && !listed) {
+                if (!incomingKeys.contains(k) && !listed && !(req.snapshot() && rejectedKeys.contains(k))) {
                     removals.add(k);
                 }
             }
@@ -100,7 +106,18 @@ public class HeartbeatService {
         if (req.batchId() != null) {
             cs.addKey(BatchIdempotentRepository.namespace(agent.id()), req.batchId());
         }
+        if (!req.rejected().isEmpty()) {
+            cs.activities.add(new Activity(now, agent.id(), "rejected", req.rejected().size() + " event(s) left out: "
+                    + req.rejected().get(0).field() + ": " + req.rejected().get(0).reason()
+                    + (req.rejected().size() > 1 ? " (and more; see the agent's status)" : "")));
+        }
         store.apply(cs);
+        if (req.seen()) {
+            problems.recordRejections(agent.id(), req.rejected());
+            if (req.problems() != null) {
+                problems.storeReported(agent.id(), req.problems());
+            }
+        }
         Map<String, Object> applied = new LinkedHashMap<>();
         applied.put("upserted", state.upserted());
         applied.put("deleted", state.deleted());
@@ -149,6 +166,15 @@ public class HeartbeatService {
         out.put("digest", digest);
         out.put("need_inventory", req.digest() != null && req.inventory() == null && !req.digest().equalsIgnoreCase(String.valueOf(digest)));
         out.put("resend", resend);
+        if (!req.rejected().isEmpty()) {
+            out.put("rejected", req.rejected().stream().map(EventRejection::toWire).toList());
+        }
+        if (req.seen()) {
+            String version = req.problems() != null ? req.problems().version() : problems.reportedVersion(req.agentId());
+            if (version != null) {
+                out.put("problems_version", version);
+            }
+        }
         if (duplicate) {
             out.put("duplicate", true);
         }

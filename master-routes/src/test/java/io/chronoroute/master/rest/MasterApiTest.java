@@ -233,9 +233,10 @@ class MasterApiTest {
         }
         many.get(2100).put("end", "not a date");
         r = heartbeat(a, cred, delta(a + "-2", many, List.of()));
-        assertThat(r.status()).as(r.body()).isEqualTo(400);
-        assertThat(r.json().get("field").asText()).isEqualTo("changed[2100].end");
-        assertThat(eventsOf(a).size()).isEqualTo(1);
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        assertThat(r.json().get("rejected")).hasSize(1);
+        assertThat(r.json().get("rejected").get(0).get("field").asText()).isEqualTo("changed[2100].end");
+        assertThat(eventsOf(a).size()).isEqualTo(2500);
 
         r = api.send("POST", "/sync/agents/" + a + "/heartbeat", cred, "{\"status\":\"a\",\"status\":\"b\"}");
         assertThat(r.status()).isEqualTo(400);
@@ -248,16 +249,18 @@ class MasterApiTest {
     }
 
     @Test
-    void anInvalidDateIs400NamingTheFieldAndNothingIsApplied() {
+    void anInvalidDateRejectsOnlyItsEventNamingTheField() {
         String a = uniqueId("a");
         String cred = register(a);
         Map<String, Object> bad = event(uniqueId("uid"), "Bad", "2025-06-10T09:00:00", "2025-06-10T10:00:00");
         bad.put("start", "2025-13-45T99:00:00");
         ApiClient.Response r = heartbeat(a, cred, delta(a + "-1",
                 List.of(event(uniqueId("uid"), "Good", "2025-06-10T09:00:00", "2025-06-10T10:00:00"), bad), List.of()));
-        assertThat(r.status()).as(r.body()).isEqualTo(400);
-        assertThat(r.json().get("field").asText()).isEqualTo("changed[1].start");
-        assertThat(eventsOf(a).size()).isZero();
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        assertThat(r.json().get("rejected")).hasSize(1);
+        assertThat(r.json().get("rejected").get(0).get("field").asText()).isEqualTo("changed[1].start");
+        assertThat(r.json().get("rejected").get(0).get("uid").asText()).isEqualTo(bad.get("uid"));
+        assertThat(eventsOf(a).size()).isEqualTo(1);
     }
 
     @Test

@@ -36,6 +36,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.ArrayList;
@@ -86,6 +87,8 @@ public class OutlookMacSource {
     public static final String HEADER_ACCOUNTS = "ChronorouteAccounts";
     public static final String HEADER_TIME_ZONE = "ChronorouteTimeZone";
     public static final String HEADER_SETTLE = "ChronorouteSettleTime";
+    public static final String HEADER_POLL_DELAY = "ChronoroutePollDelay";
+    private static final long DEFAULT_POLL_DELAY = 30_000;
     static final String STATE_DIR = "outlook-mac";
     private static final int MAX_REPORTED_MISMATCHES = 20;
 
@@ -120,6 +123,11 @@ public class OutlookMacSource {
         volatile Instant lastScan;
         volatile Instant lastChange;
         volatile List<String> unknownAccounts = List.of();
+        /** When the source's timer last ran (register is its first step). */
+        volatile Instant lastRun;
+        volatile long pollDelayMillis = DEFAULT_POLL_DELAY;
+        /** Why the last poll failed with an Error, or null. */
+        volatile String error;
 
         Runtime(Settings settings, Olk15FolderScanner scanner, OlkSourceIndex indexFile, Map<String, OlkFileInfo> records) {
             this.settings = settings;
@@ -144,15 +152,50 @@ public class OutlookMacSource {
                 blank(sqlitePath) ? null : Path.of(sqlitePath.strip()).toAbsolutePath().normalize(), filter, zone,
                 settleTime == null ? 0 : Math.max(0, settleTime));
         registry.register(new SourceConfig(source, s.eventsDir(), zone != null ? zone : props.zone(), false));
-        runtimes.compute(source, (k, old) -> old != null && old.settings.equals(s) ? old : open(s));
+        Runtime rt = runtimes.compute(source, (k, old) -> old != null && old.settings.equals(s) ? old : open(s));
+        rt.lastRun = clock.instant();
     }
 
-    /** One scan of the Events tree: the change batches for {@code direct:agent-collect} (empty when nothing changed). */
+    /**
+     * The source's timer ran (the template's step after {@code register}) with this poll delay: the health indicator
+     * turns DOWN when it stops running.
+     */
+    public void ran(@Header(HEADER_SOURCE) String source, @Header(HEADER_POLL_DELAY) Long pollDelay) {
+        Runtime rt = runtimes.get(source);
+        if (rt != null) {
+            rt.lastRun = clock.instant();
+            rt.pollDelayMillis = pollDelay == null || pollDelay <= 0 ? DEFAULT_POLL_DELAY : pollDelay;
+        }
+    }
+
+    /**
+     * One scan of the Events tree: the change batches for {@code direct:agent-collect} (empty when nothing changed).
+     * An Error (a file that exhausts the heap, a stack overflow in a parser) is caught - escaping to the Camel timer
+     * it would kill the timer's thread and the source would silently stop - and reported as DOWN by the health
+     * indicator until a poll runs through.
+     */
     public List<ChangeBatch> poll(@Header(HEADER_SOURCE) String source) {
         Runtime rt = runtimes.get(source);
         if (rt == null) {
             return List.of();
         }
+        try {
+            List<ChangeBatch> out = pollOnce(source, rt);
+            if (rt.error != null) {
+                LOG.info("Source '{}': a poll ran through again after the failure: {}", source, rt.error);
+                rt.error = null;
+            }
+            return out;
+        } catch (Error e) {
+            rt.pending = null;
+            rt.error = e.getClass().getName() + (e.getMessage() == null ? "" : ": " + e.getMessage()) + " (at "
+                    + clock.instant() + ")";
+            LOG.error("Source '{}': the poll failed with {}; health is DOWN until a poll runs through", source, e, e);
+            return List.of();
+        }
+    }
+
+    private List<ChangeBatch> pollOnce(String source, Runtime rt) {
         rt.pending = null;
         rt.lastScan = clock.instant();
         Settings s = rt.settings;
@@ -564,6 +607,10 @@ public class OutlookMacSource {
     }
 
     /** The status of every Outlook for Mac source (for the "outlookMac" health component). */
+    /** A source whose timer has not run for this many poll delays (plus {@link #STALE_GRACE}) is DOWN. */
+    static final int STALE_POLLS = 3;
+    static final Duration STALE_GRACE = Duration.ofMinutes(1);
+
     public Map<String, Object> status() {
         Map<String, Object> out = new TreeMap<>();
         for (Runtime rt : runtimes.values()) {
@@ -594,6 +641,16 @@ public class OutlookMacSource {
             d.put("skippedFiles", skipped.size());
             d.put("unknownAccounts", rt.unknownAccounts);
             d.put("lastScan", String.valueOf(rt.lastScan));
+            d.put("lastRun", String.valueOf(rt.lastRun));
+            if (rt.error != null) {
+                d.put("pollError", rt.error);
+            }
+            Instant run = rt.lastRun;
+            Duration staleAfter = Duration.ofMillis(rt.pollDelayMillis).multipliedBy(STALE_POLLS).plus(STALE_GRACE);
+            if (run != null && Duration.between(run, clock.instant()).compareTo(staleAfter) > 0) {
+                d.put("pollStale", "the source's timer has not run since " + run + " (more than " + staleAfter
+                        + "): its thread is dead or stuck; restart the agent");
+            }
             d.put("lastChange", String.valueOf(rt.lastChange));
             if (rt.problem != null) {
                 d.put("problem", rt.problem);
