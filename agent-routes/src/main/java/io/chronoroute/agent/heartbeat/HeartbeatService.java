@@ -25,6 +25,7 @@ import org.springframework.stereotype.Component;
 
 import java.io.IOException;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -90,6 +91,7 @@ public class HeartbeatService {
     private volatile String problem;
     private volatile boolean masterReachable;
     private volatile String lastAnswerDigest;
+    private volatile Instant lastHeartbeatSuccess;
 
     public HeartbeatService(AgentState state, CredentialStore credentials, MasterClient client, HeartbeatSchedule schedule,
                             AgentProperties props, SourceRegistry sources, Clock agentClock) {
@@ -210,6 +212,7 @@ public class HeartbeatService {
     private Step handleAnswer(Outgoing out, Answer a, Map<String, JsonNode> updates, Cycle cycle) {
         int status = a.status();
         if (status == 200) {
+            lastHeartbeatSuccess = clock.instant();
             reachable();
             cycle.answered = true;
             JsonNode body = a.body() == null ? JSON.createObjectNode() : a.body();
@@ -569,6 +572,11 @@ public class HeartbeatService {
 
     public String currentProblem() {
         return problem;
+    }
+
+    /** When the master last answered a heartbeat with 200 (since this agent started); null when not yet. */
+    public Instant lastHeartbeatSuccess() {
+        return lastHeartbeatSuccess;
     }
 
     public String lastAnswerDigest() {
