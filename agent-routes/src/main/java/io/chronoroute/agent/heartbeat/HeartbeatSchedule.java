@@ -32,7 +32,7 @@ public class HeartbeatSchedule {
     private volatile int failures;
 
     /** How long a master may stay "not ready" before the agent falls back to its normal interval and back-off. */
-    public static final Duration NOT_READY_WINDOW = Duration.ofMinutes(2);
+    public static final Duration NOT_READY_WINDOW = Duration.ofMinutes(5);
     private static final Duration NOT_READY_FIRST_RETRY = Duration.ofSeconds(1);
     private static final Duration NOT_READY_MAX_RETRY = Duration.ofSeconds(5);
     private volatile Instant notReadySince;

@@ -6,6 +6,7 @@ import io.chronoroute.master.destination.DestinationSyncService;
 import io.chronoroute.master.destination.caldav.SyncHarness;
 import io.chronoroute.master.store.AgentRecord;
 import io.chronoroute.master.store.AgentUpdate;
+import io.chronoroute.testsupport.PrometheusText;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.junit.jupiter.api.AfterEach;
@@ -15,8 +16,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -42,14 +41,7 @@ class MasterMetricsTest {
 
     /** The value of one sample, from the Prometheus text format. */
     double value(String metric, String labelSubstring) {
-        String text = registry.scrape();
-        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(metric) + "(?:\\{([^}]*)})? (\\S+)$").matcher(text);
-        while (m.find()) {
-            if ((m.group(1) == null ? "" : m.group(1)).contains(labelSubstring)) {
-                return Double.parseDouble(m.group(2));
-            }
-        }
-        throw new AssertionError(metric + "{" + labelSubstring + "} not in the scrape:\n" + text);
+        return PrometheusText.require(registry.scrape(), metric, labelSubstring);
     }
 
     void agent(String id, Instant lastHeartbeat, Map<String, Object> stats) {

@@ -1,6 +1,7 @@
 package io.chronoroute.master.rest;
 
 import io.chronoroute.master.ChronorouteMasterApplication;
+import io.chronoroute.testsupport.PrometheusText;
 import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -16,8 +17,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -67,13 +66,7 @@ class ProbesAndPrometheusTest {
     }
 
     static Double sample(String text, String metric, String label) {
-        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(metric) + "\\{([^}]*)} (\\S+)$").matcher(text);
-        while (m.find()) {
-            if (m.group(1).contains(label)) {
-                return Double.parseDouble(m.group(2));
-            }
-        }
-        return null;
+        return PrometheusText.sample(text, metric, label);
     }
 
     @Test
