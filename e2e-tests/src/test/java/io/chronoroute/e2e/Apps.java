@@ -71,12 +71,16 @@ final class Apps implements AutoCloseable {
     }
 
     AppProcess newAgent() {
+        return newAgent("1s");
+    }
+
+    AppProcess newAgent(String heartbeatInterval) {
         return new AppProcess("agent", AppProcess.jar("agent-routes", "chronoroute-agent.jar"),
                 work.resolve("agent.log"), JVM,
                 List.of("--server.port=" + agentPort, "--chronoroute.data-dir=" + work.resolve("agent-data"),
                         "--chronoroute.sources-dir=" + work.resolve("sources"), "--chronoroute.agent.id=e2e-agent",
                         "--chronoroute.agent.master-url=" + masterUrl, "--chronoroute.agent.enrollment-secret=" + ENROLL,
-                        "--chronoroute.agent.heartbeat-interval=1s", "--chronoroute.agent.time-zone=Europe/Berlin",
+                        "--chronoroute.agent.heartbeat-interval=" + heartbeatInterval, "--chronoroute.agent.time-zone=Europe/Berlin",
                         "--chronoroute.console.password=" + CONSOLE),
                 Map.of());
     }

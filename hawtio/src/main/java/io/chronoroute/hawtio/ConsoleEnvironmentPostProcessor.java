@@ -17,7 +17,7 @@ public class ConsoleEnvironmentPostProcessor implements EnvironmentPostProcessor
     @Override
     public void postProcessEnvironment(ConfigurableEnvironment env, SpringApplication app) {
         Properties p = new Properties();
-        p.setProperty("management.endpoints.web.exposure.include", "health,info,camelroutes,hawtio,jolokia,metrics");
+        p.setProperty("management.endpoints.web.exposure.include", "health,info,camelroutes,hawtio,jolokia,metrics,prometheus");
         p.setProperty("hawtio.authenticationEnabled", "false");
         p.setProperty("management.endpoint.health.probes.enabled", "true");
         p.setProperty("camel.management.enabled", "true");

@@ -25,6 +25,7 @@ import org.springframework.stereotype.Component;
 
 import java.io.IOException;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -52,6 +53,9 @@ import java.util.regex.Pattern;
  *   <li>On {@code ack}, the batch's outbox entries are removed only if their version did not change meanwhile (a
  *       change collected while the batch was in flight is sent again).</li>
  *   <li>Connection errors and 5xx keep everything; the next tick retries. The outage is logged once, and its end.</li>
+ *   <li>503 and a refused or reset connection mean "master not ready" (starting or restarting; architecture.md
+ *       "Readiness"): everything is kept, nothing is registered, it is logged once at INFO and retried within seconds
+ *       ({@link HeartbeatSchedule#masterNotReady()}), not after a whole interval or back-off.</li>
  *   <li>404 (the master does not know this agent) → register again and retry; 401/403 → logged, back-off.</li>
  *   <li>413 → the batch size is halved for this run; 400 naming {@code changed[i]}/{@code deleted[i]} → that one
  *       change is set aside (kept in the state's rejected map, logged as an error) so it cannot block the rest.
@@ -96,6 +100,7 @@ public class HeartbeatService {
     private volatile String problem;
     private volatile boolean masterReachable;
     private volatile String lastAnswerDigest;
+    private volatile Instant lastHeartbeatSuccess;
 
     public HeartbeatService(AgentState state, CredentialStore credentials, MasterClient client, HeartbeatSchedule schedule,
                             AgentProperties props, SourceRegistry sources, Clock agentClock) {
@@ -178,8 +183,9 @@ public class HeartbeatService {
                 }
                 a = sent.get();
             } catch (IOException e) {
-                outage("cannot reach the master at " + transport.describe() + " (" + e.getClass().getSimpleName()
-                        + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ")");
+                if (!(refusedOrReset(e) && notReady(describe(e)))) {
+                    outage("cannot reach the master at " + transport.describe() + " (" + describe(e) + ")");
+                }
                 break;
             }
             if (a.status() == 404 && !reRegistered) {
@@ -244,6 +250,7 @@ public class HeartbeatService {
     private Step handleAnswer(Outgoing out, Answer a, Map<String, JsonNode> updates, Cycle cycle) {
         int status = a.status();
         if (status == 200) {
+            lastHeartbeatSuccess = clock.instant();
             reachable();
             cycle.answered = true;
             JsonNode body = a.body() == null ? JSON.createObjectNode() : a.body();
@@ -261,6 +268,8 @@ public class HeartbeatService {
             return Step.NEXT;
         } else if (status == 400) {
             badRequest(out, a.body());
+            return Step.STOP;
+        } else if (status == 503 && notReady("HTTP 503")) {
             return Step.STOP;
         } else if (a.isServerError()) {
             outage("the master at " + transport.describe() + " answered HTTP " + status);
@@ -672,8 +681,9 @@ public class HeartbeatService {
         try {
             a = client.register(body.toString(), currentCredential);
         } catch (IOException e) {
-            outage("cannot reach the master at " + client.masterUrl() + " to register (" + e.getClass().getSimpleName()
-                    + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ")");
+            if (!(refusedOrReset(e) && notReady(describe(e)))) {
+                outage("cannot reach the master at " + client.masterUrl() + " to register (" + describe(e) + ")");
+            }
             return false;
         }
         int status = a.status();
@@ -717,6 +727,8 @@ public class HeartbeatService {
             report("register-401", "Registration refused (HTTP " + status + "): the enrollment secret is missing or wrong."
                     + " Set chronoroute.agent.enrollment-secret (environment CHRONOROUTE_AGENT_ENROLLMENT_SECRET);"
                     + " retrying with back-off");
+        } else if (status == 503 && notReady("HTTP 503 to the registration")) {
+            return false;
         } else if (a.isServerError()) {
             outage("the master at " + client.masterUrl() + " answered HTTP " + status + " to the registration");
         } else {
@@ -733,6 +745,11 @@ public class HeartbeatService {
 
     public String currentProblem() {
         return problem;
+    }
+
+    /** When the master last answered a heartbeat with 200 (since this agent started); null when not yet. */
+    public Instant lastHeartbeatSuccess() {
+        return lastHeartbeatSuccess;
     }
 
     public String lastAnswerDigest() {
@@ -755,6 +772,51 @@ public class HeartbeatService {
 
     private volatile String problemCategory;
 
+    /**
+     * The master is not ready (503, connection refused or reset): logged once at INFO, retried soon. False when it has
+     * been so for longer than {@link HeartbeatSchedule#NOT_READY_WINDOW}: the caller treats it as an outage.
+     */
+    private boolean notReady(String what) {
+        if (!schedule.masterNotReady()) {
+            return false;
+        }
+        masterReachable = false;
+        long outbox = state.read(AgentState.Tx::outboxSize);
+        String text = "The master at " + transport.describe() + " is not ready yet (" + what + "); everything is kept ("
+                + outbox + " change(s) waiting) and sent in a moment";
+        if (!"not-ready".equals(problemCategory)) {
+            LOG.info(text);
+            problemCategory = "not-ready";
+        } else {
+            LOG.debug(text);
+        }
+        problem = text;
+        return true;
+    }
+
+    /** A refused or reset connection (the master is down or restarting), as opposed to a timeout or a bad name. */
+    static boolean refusedOrReset(IOException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.net.http.HttpTimeoutException) {
+                return false;
+            }
+            if (t instanceof java.net.ConnectException || t instanceof java.net.SocketException
+                    || t instanceof java.io.EOFException) {
+                return true;
+            }
+            String m = t.getMessage();
+            if (m != null && (m.contains("Connection reset") || m.contains("received no bytes")
+                    || m.contains("Connection refused"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String describe(IOException e) {
+        return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+    }
+
     private void report(String category, String message) {
         if (!category.equals(problemCategory)) {
             LOG.error(message);
@@ -766,11 +828,12 @@ public class HeartbeatService {
     }
 
     private void reachable() {
+        schedule.masterAnswered();
         if (!masterReachable && problemCategory != null) {
             LOG.info("The master at {} is reachable again", transport.describe());
         }
         masterReachable = true;
-        if ("outage".equals(problemCategory)) {
+        if ("outage".equals(problemCategory) || "not-ready".equals(problemCategory)) {
             problemCategory = null;
             problem = null;
         }

@@ -27,6 +27,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -140,6 +141,7 @@ public class IcsFolderSource {
         if (missingFolderReported.remove(source)) {
             LOG.info("Source '{}': folder {} is available again", source, dir.toAbsolutePath());
         }
+        registry.markRead(source, Instant.now());
         Set<String> known = state.read(tx -> {
             Set<String> names = new LinkedHashSet<>(tx.filesOf(source).keySet());
             names.addAll(tx.failedOf(source));

@@ -5,6 +5,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 import java.util.Collection;
+import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -18,6 +19,7 @@ public class SourceRegistry {
 
     private static final Logger LOG = LoggerFactory.getLogger(SourceRegistry.class);
     private final Map<String, SourceConfig> sources = new ConcurrentHashMap<>();
+    private final Map<String, Instant> lastRead = new ConcurrentHashMap<>();
 
     public void register(SourceConfig config) {
         SourceConfig previous = sources.put(config.name(), config);
@@ -27,6 +29,16 @@ public class SourceRegistry {
         } else if (!previous.equals(config)) {
             LOG.warn("Source '{}' re-registered with a different configuration: {} (was {})", config.name(), config, previous);
         }
+    }
+
+    /** The source's folder (or Events tree) was read successfully at {@code at} (a poll, changes or not). */
+    public void markRead(String name, Instant at) {
+        lastRead.put(name, at);
+    }
+
+    /** When the source was last read successfully since the agent started; null when not yet. */
+    public Instant lastRead(String name) {
+        return lastRead.get(name);
     }
 
     public Optional<SourceConfig> find(String name) {

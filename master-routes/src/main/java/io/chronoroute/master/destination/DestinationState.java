@@ -31,6 +31,10 @@ public final class DestinationState {
     public String lastError;
     public SyncResult lastResult;
     public long totalWrites;
+    /** End of the last run that ended OK (null = none since this field exists; see lastResult). */
+    public Instant lastSuccess;
+    /** Runs that ended FAILED or AUTH_REQUIRED, ever (the errors an operator alerts on). */
+    public long failedRuns;
 
     /**
      * @param contentHash the hash that failed ("deleted" for a failed delete); a new hash is tried again

@@ -383,6 +383,9 @@ public class DestinationSyncService implements AutoCloseable {
                 st.lastResult = r;
                 if (outcome == SyncResult.Outcome.OK) {
                     st.lastError = null;
+                    st.lastSuccess = st.lastRunEnd;
+                } else if (outcome == SyncResult.Outcome.FAILED || outcome == SyncResult.Outcome.AUTH_REQUIRED) {
+                    st.failedRuns++;
                 }
                 if (outcome != SyncResult.Outcome.FENCED) {
                     try {

@@ -212,6 +212,7 @@ public class OutlookMacSource {
                     + "); its events are kept (not treated as deleted)");
             return List.of();
         }
+        registry.markRead(source, clock.instant());
         long now = clock.millis();
         List<Path> ready = new ArrayList<>();
         Map<String, Olk15FolderScanner.Stamp> unsettled = new HashMap<>();
