@@ -56,6 +56,9 @@ final class ICalLines {
     private final StringBuilder buf = new StringBuilder(256);
     private int physicalLine;
     private int pending = -2;
+    private final char[] chunk = new char[16384];
+    private int pos;
+    private int len;
 
     ICalLines(Reader in, int maxChars) {
         this.in = in;
@@ -109,7 +112,15 @@ final class ICalLines {
             pending = -2;
             return p;
         }
-        return in.read();
+        if (pos >= len) {
+            len = in.read(chunk, 0, chunk.length);
+            pos = 0;
+            if (len <= 0) {
+                len = 0;
+                return -1;
+            }
+        }
+        return chunk[pos++];
     }
 
     private void unread(int c) {

@@ -252,7 +252,7 @@ class ICalReaderProblemsTest {
     @Test
     void aLargeExportIsStreamedEventByEvent(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("large.ics");
-        int n = 20_000;
+        int n = 5_000;
         try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
             w.write("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:big\r\n");
             for (int i = 0; i < n; i++) {
