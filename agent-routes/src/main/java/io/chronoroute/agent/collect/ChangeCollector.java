@@ -57,6 +57,7 @@ public class ChangeCollector {
                     case REMOVED -> applyRemoved(tx, b, digest, c);
                     case FAILED -> {
                         tx.putFailed(b.source(), b.file(), b.reason());
+                        tx.putProblems(b.source(), b.file(), b.problems());
                         c.failed++;
                     }
                 }
@@ -110,6 +111,7 @@ public class ChangeCollector {
         ChangeBatch.Fingerprint fp = b.fingerprint();
         tx.putFile(b.source(), b.file(), new FileEntry(fp.size(), fp.modified(), fp.sha256(), new ArrayList<>(byKey.keySet())));
         tx.removeFailed(b.source(), b.file());
+        tx.putProblems(b.source(), b.file(), b.problems());
     }
 
     private void applyTouched(AgentState.Tx tx, ChangeBatch b) {
@@ -128,6 +130,7 @@ public class ChangeCollector {
             tx.removeFile(b.source(), b.file());
         }
         tx.removeFailed(b.source(), b.file());
+        tx.removeProblems(b.source(), b.file());
         tx.removeFileKeysWithPrefix(AgentState.fileKeyPrefix(b.source(), b.file()));
     }
 

@@ -182,6 +182,11 @@ final class ICalLines {
         return new Line(line, name, params, s.substring(i + 1), length, s);
     }
 
+    /** The last physical line read. */
+    int lastLine() {
+        return physicalLine;
+    }
+
     /** RFC 5545 TEXT: resolves {@code \n \N \\ \; \,}. */
     static String unescape(String v) {
         if (v.indexOf('\\') < 0) {

@@ -208,14 +208,13 @@ final class ICalReader {
             if (!seenCalendar) {
                 throw new ICalParseException(1, null, "empty file: no iCalendar content", null);
             }
-            if (current != null) {
-                sink.accept(current, begin, wanted + " is not closed: the file ends inside it");
+            if (!stack.isEmpty()) {
+                // a truncated file (cut by a copy or a sync, or still being written) is not its complete content:
+                // taking it as such would delete the events it lost
+                throw new ICalParseException(in.lastLine(), null, "the file ends without END:VCALENDAR (truncated or "
+                        + "still being written)", null);
             }
             if (calendar != null) {
-                if (!stack.isEmpty()) {
-                    problem(Kind.WARNING, 0, null, null, "VCALENDAR", "the file ends without END:VCALENDAR "
-                            + "(truncated?); what it holds was read");
-                }
                 sink.accept(calendar, 0, null);
             }
         }

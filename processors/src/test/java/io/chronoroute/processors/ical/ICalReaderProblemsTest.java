@@ -230,9 +230,18 @@ class ICalReaderProblemsTest {
                 .hasMessageContaining("empty");
         assertThatThrownBy(() -> read("problems/not-a-calendar.ics")).isInstanceOf(ICalParseException.class)
                 .hasMessageContaining("BEGIN:VCALENDAR");
-        ICalReadResult r = read("problems/truncated.ics");
-        assertThat(r.events()).extracting(CalendarEvent::uid).containsExactly("tr-good@corpus");
-        assertThat(problem(r, Kind.EVENT_REJECTED, "tr-cut@corpus", "VEVENT").message()).contains("not closed");
+        // a cut file is not its complete content (reading it would delete what it lost): rejected whole
+        assertThatThrownBy(() -> read("problems/truncated.ics")).isInstanceOfSatisfying(ICalParseException.class,
+                ex -> {
+                    assertThat(ex.line()).isEqualTo(11);
+                    assertThat(ex.reason()).contains("END:VCALENDAR");
+                });
+        // a VEVENT without END inside a complete file harms only itself
+        ICalReadResult r = read("problems/unclosed-vevent.ics");
+        assertThat(r.events()).extracting(CalendarEvent::uid).containsExactly("uc-good@corpus", "uc-after@corpus");
+        InputProblem p = problem(r, Kind.EVENT_REJECTED, "uc-open@corpus", "VEVENT");
+        assertThat(p.message()).contains("not closed");
+        assertThat(p.line()).isEqualTo(8);
     }
 
     @Test
