@@ -7,6 +7,7 @@ import io.chronoroute.agent.state.AgentState;
 import io.chronoroute.agent.state.FileEntry;
 import io.chronoroute.agent.state.StoredEvent;
 import io.chronoroute.processors.model.CalendarEvent;
+import io.chronoroute.processors.problem.InputProblem;
 import io.chronoroute.processors.sync.ContentHash;
 import io.chronoroute.processors.sync.SetDigest;
 import io.chronoroute.processors.sync.SyncKey;
@@ -34,6 +35,7 @@ import java.util.Set;
 public class ChangeCollector {
 
     private static final Logger LOG = LoggerFactory.getLogger(ChangeCollector.class);
+    static final int UPSERT_CHUNK = 2000;
 
     private final AgentState state;
     private final String agentId;
@@ -47,12 +49,18 @@ public class ChangeCollector {
         if (batches == null || batches.isEmpty()) {
             return new CollectSummary(0, 0, 0, 0);
         }
+        Counter c = new Counter();
+        Map<ChangeBatch, List<InputProblem>> preApplied = new java.util.IdentityHashMap<>();
+        for (ChangeBatch b : batches) {
+            if (b.kind() == ChangeBatch.Kind.PARSED && b.events().size() > UPSERT_CHUNK) {
+                preApplied.put(b, upsertInChunks(b, c));
+            }
+        }
         CollectSummary s = state.write(tx -> {
-            Counter c = new Counter();
             SetDigest digest = tx.digest();
             for (ChangeBatch b : batches) {
                 switch (b.kind()) {
-                    case PARSED -> applyParsed(tx, b, digest, c);
+                    case PARSED -> applyParsed(tx, b, digest, c, preApplied.get(b));
                     case TOUCHED -> applyTouched(tx, b);
                     case REMOVED -> applyRemoved(tx, b, digest, c);
                     case FAILED -> {
@@ -76,7 +84,29 @@ public class ChangeCollector {
         return batches.size() == 1 ? batches.get(0).source() + "/" + batches.get(0).file() : batches.size() + " files";
     }
 
-    private void applyParsed(AgentState.Tx tx, ChangeBatch b, SetDigest digest, Counter c) {
+    /**
+     * A large file's upserts, committed {@value #UPSERT_CHUNK} events at a time before the file's final commit
+     * (deletions, index, problems): one commit of 100,000 events needs more heap than the agent has. Safe to repeat:
+     * a crash in between re-reads the file, and what was committed is then unchanged.
+     */
+    private List<InputProblem> upsertInChunks(ChangeBatch b, Counter c) {
+        Map<String, CalendarEvent> byKey = byKey(b);
+        List<Map.Entry<String, CalendarEvent>> entries = new ArrayList<>(byKey.entrySet());
+        List<InputProblem> problems = new ArrayList<>(b.problems());
+        Map<String, String> elsewhere = state.read(tx -> keysOfOtherFiles(tx, b));
+        for (int from = 0; from < entries.size(); from += UPSERT_CHUNK) {
+            List<Map.Entry<String, CalendarEvent>> chunk = entries.subList(from, Math.min(entries.size(), from + UPSERT_CHUNK));
+            state.write(tx -> {
+                SetDigest digest = tx.digest();
+                upsert(tx, b, chunk, digest, c, problems, elsewhere);
+                tx.setDigest(digest);
+                return null;
+            });
+        }
+        return problems;
+    }
+
+    private Map<String, CalendarEvent> byKey(ChangeBatch b) {
         Map<String, CalendarEvent> byKey = new LinkedHashMap<>();
         for (CalendarEvent e : b.events()) {
             String key = SyncKey.of(agentId, e).value();
@@ -85,7 +115,31 @@ public class ChangeCollector {
                         b.source(), b.file(), e.uid(), SyncKey.ridText(e.recurrenceId()));
             }
         }
-        for (Map.Entry<String, CalendarEvent> en : byKey.entrySet()) {
+        return byKey;
+    }
+
+    private void applyParsed(AgentState.Tx tx, ChangeBatch b, SetDigest digest, Counter c, List<InputProblem> preApplied) {
+        Map<String, CalendarEvent> byKey = byKey(b);
+        List<InputProblem> problems = preApplied;
+        if (problems == null) {
+            problems = new ArrayList<>(b.problems());
+            upsert(tx, b, byKey.entrySet(), digest, c, problems, null);
+        }
+        FileEntry old = tx.file(b.source(), b.file());
+        if (old != null) {
+            List<String> gone = old.keys().stream().filter(k -> !byKey.containsKey(k)).toList();
+            deleteUnlessHeldElsewhere(tx, b, gone, digest, c);
+        }
+        ChangeBatch.Fingerprint fp = b.fingerprint();
+        tx.putFile(b.source(), b.file(), new FileEntry(fp.size(), fp.modified(), fp.sha256(), new ArrayList<>(byKey.keySet())));
+        tx.removeFailed(b.source(), b.file());
+        tx.putProblems(b.source(), b.file(), problems);
+    }
+
+    private void upsert(AgentState.Tx tx, ChangeBatch b, java.util.Collection<Map.Entry<String, CalendarEvent>> entries,
+                        SetDigest digest, Counter c, List<InputProblem> problems, Map<String, String> knownElsewhere) {
+        Map<String, String> elsewhere = knownElsewhere;
+        for (Map.Entry<String, CalendarEvent> en : entries) {
             String key = en.getKey();
             CalendarEvent e = en.getValue();
             String hash = ContentHash.of(e);
@@ -93,6 +147,23 @@ public class ChangeCollector {
             if (cur != null && cur.hash().equals(hash)) {
                 c.unchanged++;
                 continue;
+            }
+            if (cur != null) {
+                // the same UID + RECURRENCE-ID in another file of the source: RFC 5546 decides, not the reading order
+                if (elsewhere == null) {
+                    elsewhere = keysOfOtherFiles(tx, b);
+                }
+                String other = elsewhere.get(key);
+                if (other != null && storedWins(cur.event(), e)) {
+                    String msg = "UID " + e.uid() + (e.recurrenceId() == null ? "" : " (RECURRENCE-ID "
+                            + SyncKey.ridText(e.recurrenceId()) + ")") + " is also in file " + other
+                            + ", whose copy has a higher SEQUENCE or a later LAST-MODIFIED; that copy is kept";
+                    LOG.warn("Source '{}', file {}: {}", b.source(), b.file(), msg);
+                    problems.add(new InputProblem(InputProblem.Kind.WARNING, b.source(), b.file(), 0, e.uid(),
+                            SyncKey.ridText(e.recurrenceId()), "UID", msg));
+                    c.unchanged++;
+                    continue;
+                }
             }
             ObjectNode json = WireJson.writeEvent(e);
             if (cur != null) {
@@ -103,15 +174,35 @@ public class ChangeCollector {
             tx.enqueueUpsert(key, b.source(), hash, json);
             c.upserted++;
         }
-        FileEntry old = tx.file(b.source(), b.file());
-        if (old != null) {
-            List<String> gone = old.keys().stream().filter(k -> !byKey.containsKey(k)).toList();
-            deleteUnlessHeldElsewhere(tx, b, gone, digest, c);
+    }
+
+    /** Sync key → name of another file of the batch's source that holds it. */
+    private static Map<String, String> keysOfOtherFiles(AgentState.Tx tx, ChangeBatch b) {
+        Map<String, String> out = new java.util.HashMap<>();
+        tx.filesOf(b.source()).forEach((name, entry) -> {
+            if (!name.equals(b.file())) {
+                entry.keys().forEach(k -> out.putIfAbsent(k, name));
+            }
+        });
+        return out;
+    }
+
+    /** RFC 5546: the stored copy stays when its SEQUENCE is higher, or equal with a later LAST-MODIFIED. */
+    static boolean storedWins(JsonNode stored, CalendarEvent incoming) {
+        int ss = stored.path("sequence").asInt(0);
+        int si = incoming.sequence() == null ? 0 : incoming.sequence();
+        if (ss != si) {
+            return ss > si;
         }
-        ChangeBatch.Fingerprint fp = b.fingerprint();
-        tx.putFile(b.source(), b.file(), new FileEntry(fp.size(), fp.modified(), fp.sha256(), new ArrayList<>(byKey.keySet())));
-        tx.removeFailed(b.source(), b.file());
-        tx.putProblems(b.source(), b.file(), b.problems());
+        JsonNode lm = stored.get("last_modified");
+        if (lm == null || lm.isNull() || incoming.lastModified() == null) {
+            return false;
+        }
+        try {
+            return java.time.Instant.parse(lm.asText()).isAfter(incoming.lastModified());
+        } catch (java.time.format.DateTimeParseException ex) {
+            return false;
+        }
     }
 
     private void applyTouched(AgentState.Tx tx, ChangeBatch b) {
