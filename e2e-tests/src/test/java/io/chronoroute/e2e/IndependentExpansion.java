@@ -226,9 +226,8 @@ final class IndependentExpansion {
         }
         ICalDate ms = master.getDateStart().getValue();
         if (!ms.hasTime() && rid.charAt(0) != 'D') {
-            ZoneId z = rid.charAt(0) == 'Z' ? zoneOf(o.getRecurrenceId(), tzi).toZoneId() : ZoneOffset.UTC;
             LocalDate day = rid.charAt(0) == 'F' ? LocalDateTime.parse(rid.substring(2)).toLocalDate()
-                    : Instant.parse(rid.substring(2)).atZone(z).toLocalDate();
+                    : local(Instant.parse(rid.substring(2)), zoneOf(o.getRecurrenceId(), tzi)).toLocalDate();
             return "D:" + day;
         }
         if (ms.hasTime() && rid.charAt(0) == 'D') {
@@ -237,10 +236,27 @@ final class IndependentExpansion {
             if (masterKey.charAt(0) == 'F') {
                 return "F:" + day.atTime(LocalDateTime.parse(masterKey.substring(2)).toLocalTime());
             }
-            ZoneId z = zoneOf(master.getDateStart(), tzi).toZoneId();
-            return "Z:" + day.atTime(Instant.parse(masterKey.substring(2)).atZone(z).toLocalTime()).atZone(z).toInstant();
+            TimeZone z = zoneOf(master.getDateStart(), tzi);
+            return "Z:" + instant(day.atTime(local(Instant.parse(masterKey.substring(2)), z).toLocalTime()), z);
         }
         return rid;
+    }
+
+    /** Wall time of an instant in a java.util zone (biweekly's zones from VTIMEZONEs have no java.time id). */
+    private static LocalDateTime local(Instant at, TimeZone tz) {
+        java.util.Calendar c = java.util.Calendar.getInstance(tz);
+        c.setTimeInMillis(at.toEpochMilli());
+        return LocalDateTime.of(c.get(java.util.Calendar.YEAR), c.get(java.util.Calendar.MONTH) + 1,
+                c.get(java.util.Calendar.DAY_OF_MONTH), c.get(java.util.Calendar.HOUR_OF_DAY),
+                c.get(java.util.Calendar.MINUTE), c.get(java.util.Calendar.SECOND));
+    }
+
+    private static Instant instant(LocalDateTime local, TimeZone tz) {
+        java.util.Calendar c = java.util.Calendar.getInstance(tz);
+        c.clear();
+        c.set(local.getYear(), local.getMonthValue() - 1, local.getDayOfMonth(), local.getHour(), local.getMinute(),
+                local.getSecond());
+        return c.toInstant();
     }
 
     private String key(biweekly.property.ICalProperty p, ICalDate d, TimezoneInfo tzi, ZoneId wrZone) {
