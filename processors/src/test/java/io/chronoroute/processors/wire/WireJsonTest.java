@@ -168,7 +168,7 @@ class WireJsonTest {
     }
 
     @Test
-    void errorsNameTheField() {
+    void errorsNameTheField() throws Exception {
         assertError("{'start':'2025-06-10'}", "uid");
         assertError("{'uid':'  ','start':'2025-06-10'}", "uid");
         assertError("{'uid':'u'}", "start");
