@@ -281,8 +281,18 @@ final class IndependentExpansion {
         return tzi.isFloating(p);
     }
 
+    /**
+     * The zone of a property. A TZID that is an IANA id uses the JDK's rules for it, not the copy of them in the
+     * text's VTIMEZONE (biweekly read the feed's ical4j-made Australia/Sydney VTIMEZONE an hour off on the day of
+     * the change): both sides of the comparison then use the same zone data.
+     */
     private static TimeZone zoneOf(biweekly.property.ICalProperty p, TimezoneInfo tzi) {
         TimezoneAssignment a = tzi.getTimezone(p);
-        return a == null ? TimeZone.getTimeZone("UTC") : a.getTimeZone();
+        if (a == null) {
+            return TimeZone.getTimeZone("UTC");
+        }
+        String id = a.getComponent() != null && a.getComponent().getTimezoneId() != null
+                ? a.getComponent().getTimezoneId().getValue() : a.getTimeZone().getID();
+        return id != null && ZoneId.getAvailableZoneIds().contains(id) ? TimeZone.getTimeZone(id) : a.getTimeZone();
     }
 }
