@@ -6,9 +6,12 @@ import io.chronoroute.agent.state.AgentState;
 import io.chronoroute.agent.state.FileEntry;
 import io.chronoroute.agent.update.UpdateFailedException;
 import io.chronoroute.processors.ical.ICalCodec;
+import io.chronoroute.processors.ical.ICalLimits;
 import io.chronoroute.processors.ical.ICalParseException;
+import io.chronoroute.processors.ical.ICalReadResult;
 import io.chronoroute.processors.model.CalendarEvent;
 import io.chronoroute.processors.model.Origin;
+import io.chronoroute.processors.problem.InputProblem;
 import io.chronoroute.processors.sync.SyncKey;
 import io.chronoroute.processors.wire.EventValidator;
 import io.chronoroute.processors.wire.WireFormatException;
@@ -17,6 +20,8 @@ import org.apache.camel.Exchange;
 import org.apache.camel.Header;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 
 import java.io.IOException;
@@ -42,11 +47,14 @@ import java.util.concurrent.ConcurrentHashMap;
  * The logic of the {@code ics-folder-source} route template: a folder of iCalendar files.
  * <ul>
  *   <li>{@link #register}: records the source's configuration (every poll; cheap).</li>
- *   <li>{@link #readFile}: a new or changed file → parsed with {@link ICalCodec}; the collector diffs the result
- *       against what the file produced last time (a removed VEVENT becomes a deletion). A file whose bytes did not
- *       change is not parsed again. A file that cannot be read, parsed or validated is <b>reported and skipped</b>:
- *       logged with source and file, counted in the agent status, and its previously collected events are kept
- *       (nothing is deleted at the master because a file failed to parse).</li>
+ *   <li>{@link #readFile}: a new or changed file → streamed through {@link ICalCodec#read(Path, ZoneId, ICalLimits)};
+ *       the collector diffs the result against what the file produced last time (a removed VEVENT becomes a
+ *       deletion). A file whose bytes did not change is not parsed again. Problems are handled per property and per
+ *       event (a bad VEVENT is left out, the rest of the file kept) and recorded for the file
+ *       ({@link AgentState.Tx#putProblems}). A file that cannot be used at all (empty, not iCalendar, unreadable) is
+ *       <b>reported and skipped</b>: logged with source and file, recorded as a FILE_REJECTED problem, counted in
+ *       the agent status, and its previously collected events are kept (nothing is deleted at the master because a
+ *       file failed to parse).</li>
  *   <li>{@link #detectRemovedFiles}: files in the index that are no longer on disk → their events are deleted. A
  *       folder that is missing or unreadable (an unmounted share) is never taken as "all files deleted".</li>
  *   <li>{@link #applyEventUpdate}: the master's {@code event_update} (only when {@code allowEventUpdates}): create →
@@ -67,16 +75,33 @@ public class IcsFolderSource {
     static final String PROD_ID = "-//Chronoroute//Chronoroute Agent//EN";
 
     private static final Logger LOG = LoggerFactory.getLogger(IcsFolderSource.class);
+    private static final int MAX_LOGGED = 50;
 
     private final AgentState state;
     private final SourceRegistry registry;
     private final AgentProperties props;
     private final Set<String> missingFolderReported = ConcurrentHashMap.newKeySet();
+    private final ICalLimits limits;
 
     public IcsFolderSource(AgentState state, SourceRegistry registry, AgentProperties props) {
+        this(state, registry, props, ICalLimits.DEFAULT.maxPropertyChars(), ICalLimits.DEFAULT.maxOccurrences());
+    }
+
+    /**
+     * @param maxPropertyChars {@code chronoroute.agent.ics.max-property-chars}: a longer content line is refused
+     *                         (the property is left out, reported naming this key)
+     * @param maxOccurrences   {@code chronoroute.agent.ics.max-occurrences}: a larger RRULE COUNT is reported;
+     *                         SECONDLY/MINUTELY rules need a COUNT up to this
+     */
+    @Autowired
+    public IcsFolderSource(AgentState state, SourceRegistry registry, AgentProperties props,
+                           @Value("${chronoroute.agent.ics.max-property-chars:1048576}") int maxPropertyChars,
+                           @Value("${chronoroute.agent.ics.max-occurrences:10000}") int maxOccurrences) {
         this.state = state;
         this.registry = registry;
         this.props = props;
+        this.limits = new ICalLimits(maxPropertyChars, maxOccurrences, ICalLimits.DEFAULT.maxComponentLines(),
+                ICalLimits.DEFAULT.maxProblems(), "chronoroute.agent.ics.max-property-chars");
     }
 
     // ------------------------------------------------------------------ collecting
@@ -86,41 +111,87 @@ public class IcsFolderSource {
         registry.register(new SourceConfig(source, Path.of(folder), zoneOf(timeZone), allowEventUpdates));
     }
 
+    /**
+     * The source's {@code timeZone}, or null: then a time without zone (no TZID, no Z) stays floating unless the
+     * file names its zone in {@code X-WR-TIMEZONE} (issue #13: floating times are never pinned to the agent's zone).
+     */
     ZoneId zoneOf(String timeZone) {
-        return timeZone == null || timeZone.isBlank() ? props.zone() : ZoneId.of(timeZone.strip());
+        return timeZone == null || timeZone.isBlank() ? null : ZoneId.of(timeZone.strip());
     }
 
-    /** One new or changed file (body = its bytes). */
+    /**
+     * One new or changed file. It is streamed, never read whole: hashed once, then parsed component by component
+     * ({@link ICalCodec#read(Path, ZoneId, ICalLimits)}), so a large export or an absurd property cannot take the
+     * heap. Every problem found (repairs, skipped properties, rejected events) is logged at WARN and handed to the
+     * collector, which records it for the file in the same commit as the events.
+     */
     public List<ChangeBatch> readFile(@Header(HEADER_SOURCE) String source, @Header(HEADER_TIME_ZONE) String timeZone,
                                       @Header(Exchange.FILE_NAME) String fileName,
-                                      @Header(Exchange.FILE_LAST_MODIFIED) long modified, @Body byte[] content) {
-        String sha = sha256(content);
-        ChangeBatch.Fingerprint fp = new ChangeBatch.Fingerprint(content.length, modified, sha);
-        FileEntry previous = state.read(tx -> tx.file(source, fileName));
-        if (previous != null && previous.sha256().equals(sha)) {
+                                      @Header(Exchange.FILE_LAST_MODIFIED) long modified,
+                                      @Header("CamelFileAbsolutePath") String absolutePath) {
+        Path file = Path.of(absolutePath);
+        String sha;
+        long size;
+        try {
+            size = Files.size(file);
+            sha = sha256(file);
+        } catch (IOException e) {
+            return List.of(reportFailure(source, fileName, "cannot be read: " + e.getMessage(), 0));
+        }
+        ChangeBatch.Fingerprint fp = new ChangeBatch.Fingerprint(size, modified, sha);
+        boolean unchanged = state.read(tx -> {
+            FileEntry previous = tx.file(source, fileName);
+            return previous != null && previous.sha256().equals(sha) && !tx.failedOf(source).contains(fileName);
+        });
+        if (unchanged) {
             return List.of(ChangeBatch.touched(source, fileName, fp));
         }
+        if (size == 0) {
+            return List.of(reportFailure(source, fileName, "empty file (0 bytes)", 0));
+        }
         try {
-            List<CalendarEvent> events = parse(content, zoneOf(timeZone));
-            List<CalendarEvent> withOrigin = new ArrayList<>(events.size());
-            for (CalendarEvent e : events) {
+            ICalReadResult result = ICalCodec.read(file, zoneOf(timeZone), limits);
+            List<CalendarEvent> withOrigin = new ArrayList<>(result.events().size());
+            for (CalendarEvent e : result.events()) {
                 EventValidator.validate(e);
                 withOrigin.add(e.withOrigin(origin(source, fileName, e.origin())));
             }
-            return List.of(ChangeBatch.parsed(source, fileName, fp, withOrigin));
+            List<InputProblem> problems = new ArrayList<>(result.problems().size());
+            for (InputProblem p : result.problems()) {
+                problems.add(p.withSource(source, fileName));
+            }
+            logProblems(source, fileName, problems);
+            return List.of(ChangeBatch.parsed(source, fileName, fp, withOrigin, problems));
         } catch (ICalParseException e) {
-            return List.of(reportFailure(source, fileName, "not a valid iCalendar file: " + e.getMessage()));
+            return List.of(reportFailure(source, fileName, "not a valid iCalendar file: " + e.getMessage(), e.line()));
         } catch (WireFormatException e) {
-            return List.of(reportFailure(source, fileName, "invalid event (" + e.getMessage() + ")"));
+            return List.of(reportFailure(source, fileName, "invalid event (" + e.getMessage() + ")", 0));
+        } catch (IOException e) {
+            return List.of(reportFailure(source, fileName, "cannot be read: " + e.getMessage(), 0));
         } catch (RuntimeException e) {
-            return List.of(reportFailure(source, fileName, e.getClass().getSimpleName() + ": " + e.getMessage()));
+            return List.of(reportFailure(source, fileName, e.getClass().getSimpleName() + ": " + e.getMessage(), 0));
         }
     }
 
-    private ChangeBatch reportFailure(String source, String fileName, String reason) {
-        LOG.warn("Source '{}': skipped file {} - {}. Its previously collected events are kept; the file is read again "
-                + "when it changes.", source, fileName, reason);
-        return ChangeBatch.failed(source, fileName, reason);
+    /** Each problem once at WARN, naming file, line, UID and property; at most {@value #MAX_LOGGED} per read. */
+    private static void logProblems(String source, String fileName, List<InputProblem> problems) {
+        int n = 0;
+        for (InputProblem p : problems) {
+            if (++n > MAX_LOGGED) {
+                LOG.warn("Source '{}', file {}: {} more problems (see the agent's recorded problems)", source, fileName,
+                        problems.size() - MAX_LOGGED);
+                return;
+            }
+            LOG.warn("Source '{}', file {}, line {}, UID {}{}, {}: {} - {}", source, fileName, p.line(),
+                    p.uid() == null ? "-" : p.uid(), p.recurrenceId() == null ? "" : " (RECURRENCE-ID " + p.recurrenceId() + ")",
+                    p.property() == null ? "-" : p.property(), p.kind(), p.message());
+        }
+    }
+
+    private ChangeBatch reportFailure(String source, String fileName, String reason, int line) {
+        LOG.warn("Source '{}': skipped file {}{} - {}. Its previously collected events are kept; the file is read again "
+                + "when it changes.", source, fileName, line > 0 ? " (line " + line + ")" : "", reason);
+        return ChangeBatch.failed(source, fileName, reason, line);
     }
 
     private Origin origin(String source, String fileName, Origin parsed) {
@@ -304,6 +375,20 @@ public class IcsFolderSource {
             text = text.substring(1);
         }
         return ICalCodec.parse(text, zone);
+    }
+
+    static String sha256(Path file) throws IOException {
+        try (java.io.InputStream in = Files.newInputStream(file)) {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            byte[] buf = new byte[65536];
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                md.update(buf, 0, n);
+            }
+            return HexFormat.of().formatHex(md.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     static String sha256(byte[] bytes) {

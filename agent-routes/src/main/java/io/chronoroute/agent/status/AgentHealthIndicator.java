@@ -29,6 +29,8 @@ import java.util.TreeMap;
 @Component("agent")
 public class AgentHealthIndicator implements HealthIndicator {
 
+    private static final int MAX_PROBLEMS_SHOWN = 200;
+
     private final AgentState state;
     private final HeartbeatService heartbeat;
     private final SourceRegistry sources;
@@ -68,6 +70,9 @@ public class AgentHealthIndicator implements HealthIndicator {
             Map<String, String> failed = tx.failedFiles();
             m.put("parseErrors", failed.size());
             m.put("skippedFiles", failed);
+            // what reading files found (repairs, skipped properties, rejected events and files), as recorded per file
+            m.put("inputProblemFiles", tx.problemFileCount());
+            m.put("inputProblems", tx.allProblems().stream().limit(MAX_PROBLEMS_SHOWN).toList());
             m.put("rejectedByMaster", tx.rejectedSize());
             m.put("inflightBatch", tx.inflight() == null ? "none" : tx.inflight().batchId());
             return m;

@@ -64,7 +64,7 @@ class IcsFolderSourceTest {
 
     private List<ChangeBatch> read(String name) throws IOException {
         Path p = folder.resolve(name);
-        return source.readFile(SOURCE, null, name, Files.getLastModifiedTime(p).toMillis(), Files.readAllBytes(p));
+        return source.readFile(SOURCE, null, name, Files.getLastModifiedTime(p).toMillis(), p.toAbsolutePath().toString());
     }
 
     private CollectSummary poll(String name) throws IOException {

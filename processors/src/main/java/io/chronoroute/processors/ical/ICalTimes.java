@@ -28,13 +28,13 @@ final class ICalTimes {
     }
 
     /** How one TZID resolves: an IANA zone, or only the file's VTIMEZONE rules (then instants are in UTC). */
-    record ResolvedZone(ZoneId iana, TimeZone vtimezone) {
+    record ResolvedZone(ZoneId iana, java.util.function.LongToIntFunction vtimezone) {
         Instant toInstant(LocalDateTime local) {
             if (iana != null) {
                 return local.atZone(iana).toInstant();
             }
             long asUtc = local.toInstant(ZoneOffset.UTC).toEpochMilli();
-            int off = vtimezone.getOffset(asUtc - vtimezone.getOffset(asUtc));
+            int off = vtimezone.applyAsInt(asUtc - vtimezone.applyAsInt(asUtc));
             return Instant.ofEpochMilli(asUtc - off).plusNanos(local.getNano() % 1_000_000);
         }
 
@@ -65,7 +65,7 @@ final class ICalTimes {
             return Optional.of(new ResolvedZone(ZoneId.of(iana.get()), null));
         }
         if (vtz != null) {
-            return Optional.of(new ResolvedZone(null, new TimeZone(vtz)));
+            return Optional.of(new ResolvedZone(null, new TimeZone(vtz)::getOffset));
         }
         return Optional.empty();
     }

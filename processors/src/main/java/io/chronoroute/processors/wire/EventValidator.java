@@ -58,12 +58,10 @@ public final class EventValidator {
             }
         }
         if (e.recurrenceId() != null) {
+            // RFC 5545 matches RECURRENCE-ID's type with the series' DTSTART, not the override's own: an override
+            // may move a timed occurrence to an all-day one. The .ics reader checks it against the series.
             zone("recurrence_id", e.recurrenceId());
             year("recurrence_id", e.recurrenceId());
-            if (e.recurrenceId().isDate() != e.start().isDate()) {
-                throw new WireFormatException("recurrence_id",
-                        "must be a date when start is a date and a date-time when start is a date-time");
-            }
         }
         length("title", e.title(), MAX_TITLE);
         length("description", e.description(), MAX_DESCRIPTION);

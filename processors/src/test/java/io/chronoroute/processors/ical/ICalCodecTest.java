@@ -107,9 +107,11 @@ class ICalCodecTest {
         CalendarEvent vacation = events.get(1);
         assertThat(vacation.isAllDay()).isTrue();
         assertThat(vacation.end().date()).isEqualTo(LocalDate.parse("2025-07-03"));
-        // "Customized Time Zone": the file's VTIMEZONE gives the exact instant; no IANA zone is invented
+        // "Customized Time Zone": the file's VTIMEZONE gives the exact instant; its rules are those of an IANA zone
+        // (India's), which is then used, so that a series would keep its wall time
         CalendarEvent custom = events.get(2);
-        assertThat(custom.start()).isEqualTo(EventTime.ofInstant(Instant.parse("2025-06-13T04:30:00Z"), "UTC"));
+        assertThat(custom.start().instant()).isEqualTo(Instant.parse("2025-06-13T04:30:00Z"));
+        assertThat(ZoneId.of(custom.start().zone()).getRules()).isEqualTo(ZoneId.of("Asia/Kolkata").getRules());
     }
 
     @Test
@@ -181,13 +183,11 @@ class ICalCodecTest {
                     assertThat(ex.field()).isEqualTo("DTSTART");
                     assertThat(ex.reason()).contains("Mars/Olympus");
                 });
-        assertThatThrownBy(() -> ICalCodec.parse(cal("BEGIN:VEVENT", "DTSTART:20250610T090000Z", "END:VEVENT"), null))
-                .isInstanceOfSatisfying(ICalParseException.class, ex -> assertThat(ex.field()).isEqualTo("UID"));
         assertThatThrownBy(() -> ICalCodec.parse(cal("BEGIN:VEVENT", "UID:x", "END:VEVENT"), null))
                 .isInstanceOfSatisfying(ICalParseException.class, ex -> assertThat(ex.field()).isEqualTo("DTSTART"));
         assertThatThrownBy(() -> ICalCodec.parse(cal("BEGIN:VEVENT", "UID:x", "DTSTART:20250610T100000Z",
                 "DTEND:20250610T090000Z", "END:VEVENT"), null))
-                .isInstanceOfSatisfying(ICalParseException.class, ex -> assertThat(ex.field()).isEqualTo("end"));
+                .isInstanceOfSatisfying(ICalParseException.class, ex -> assertThat(ex.field()).isEqualTo("DTEND"));
         assertThatThrownBy(() -> ICalCodec.parse(cal("BEGIN:VEVENT", "UID:x", "DTSTART:2025-06-10", "END:VEVENT"), null))
                 .isInstanceOf(ICalParseException.class);
         assertThatThrownBy(() -> ICalCodec.parse("BEGIN:VCALENDAR\r\nthis is not ical\r\n", null))

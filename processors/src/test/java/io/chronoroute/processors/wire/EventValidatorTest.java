@@ -34,6 +34,12 @@ class EventValidatorTest {
     }
 
     @Test
+    void recurrenceIdTypeIsTheSeriesBusinessNotTheOverrides() {
+        // RFC 5545: an override may move a timed occurrence to an all-day one; the series is checked by the reader
+        EventValidator.validate(ok().recurrenceId(D1).build());
+    }
+
+    @Test
     void rejects() {
         field(ok().uid(null), "uid");
         field(ok().uid(" "), "uid");
@@ -43,7 +49,7 @@ class EventValidatorTest {
         field(ok().end(D1), "end");
         field(CalendarEvent.builder().uid("u").start(EventTime.ofFloating(LocalDateTime.parse("2025-06-10T10:00")))
                 .end(EventTime.ofFloating(LocalDateTime.parse("2025-06-10T09:00"))), "end");
-        field(ok().recurrenceId(D1), "recurrence_id");
+        field(ok().recurrenceId(EventTime.ofInstant(T1.instant(), "Mars/Base")), "recurrence_id");
         field(ok().title("x".repeat(10_001)), "title");
         field(ok().description("x".repeat(1024 * 1024 + 1)), "description");
         field(ok().attendees(Collections.nCopies(1001, new Attendee("a@x", null, null, null))), "attendees");
