@@ -34,10 +34,12 @@ import java.util.function.BooleanSupplier;
  *   <li>heartbeat bytes on the wire when nothing changed, and when 1% (91 events) changed, against the bytes of
  *       the full snapshot (measured by a counting proxy between agent and master);</li>
  *   <li>master ingest time of one 10,000-event heartbeat (new content each round);</li>
- *   <li>master RSS after 100 agents × 10,000 events are stored.</li>
+ *   <li>master RSS after 100 agents × 10,000 events are stored;</li>
+ *   <li>on those 1,000,000 events: time and the master's peak RSS of reading {@code /calendar.ics},
+ *       {@code /sync/events} (unpaged, and every page of 10,000) and {@code /sync/events/fullcalendar}.</li>
  * </ol>
  * Run: {@code ./bench.sh pipeline} (builds the jars first). Options: {@code --agents N --events-per-agent N
- * --only sync|ingest|rss}; the master's JVM options: {@code -Dbench.master.jvm="..."} (default: the small-footprint
+ * --only sync|ingest|rss|reads} (reads stores the 1,000,000 events first); the master's JVM options: {@code -Dbench.master.jvm="..."} (default: the small-footprint
  * settings demo.sh uses).
  */
 public final class PipelineBench {
@@ -87,7 +89,8 @@ public final class PipelineBench {
                         "--chronoroute.enrollment-secret=" + ENROLL, "--chronoroute.console.password=bench-console",
                         "--logging.level.root=WARN", "--chronoroute.embedded.fsync=" + System.getProperty("bench.fsync", "true")),
                 MASTER_ENV)) {
-            master.start().awaitHttpOk(masterUrl + "/health", Duration.ofSeconds(120));
+            // generous: the start-up alone can take minutes on a loaded build machine
+            master.start().awaitHttpOk(masterUrl + "/health", Duration.ofMinutes(10));
             System.out.printf(Locale.ROOT, "master started, RSS %.0f MB%n", master.rssBytes() / 1e6);
 
             if (only == null || only.equals("sync")) {
@@ -96,8 +99,12 @@ public final class PipelineBench {
             if (only == null || only.equals("ingest") || only.equals("ingest+rss")) {
                 ingest10k();
             }
-            if (only == null || only.equals("rss") || only.equals("ingest+rss")) {
+            boolean reads = only == null || only.equals("reads");
+            if (reads || only.equals("rss") || only.equals("ingest+rss")) {
                 rss(master, agents, perAgent);
+            }
+            if (reads) {
+                reads(master, (long) agents * perAgent);
             }
         }
     }
@@ -261,6 +268,152 @@ public final class PipelineBench {
             }
             System.out.printf(Locale.ROOT, "master RSS with %d events stored, %d s later at rest: %.0f MB (target <= 512 MB)%n",
                     (long) agents * perAgent, seconds, master.rssBytes() / 1e6);
+        }
+    }
+
+    /**
+     * Figure 5: the whole-calendar reads on the stored events (issue #15): {@code /calendar.ics}, {@code /sync/events}
+     * unpaged and in pages of 10,000, {@code /sync/events/fullcalendar}. Each is read as a stream by this client
+     * (bytes and events counted, nothing kept); the master's RSS is sampled every 100 ms meanwhile.
+     */
+    void reads(AppProcess master, long agentEvents) throws Exception {
+        HttpResponse<String> statsAnswer = http.send(HttpRequest.newBuilder(URI.create(masterUrl + "/sync/stats"))
+                .header("Authorization", "Bearer " + ADMIN).build(), HttpResponse.BodyHandlers.ofString());
+        // the agents' events plus those of the sync and ingest figures, when they ran before
+        long stored = JSON.readTree(statsAnswer.body()).path("consolidated_events").asLong(agentEvents);
+        System.out.printf(Locale.ROOT, "master RSS before the reads: %.0f MB%n", master.rssBytes() / 1e6);
+        read(master, stored, "GET /calendar.ics", "/calendar.ics?token=bench-feed", true);
+        read(master, stored, "GET /sync/events (unpaged)", "/sync/events", false);
+        read(master, stored, "GET /sync/events/fullcalendar", "/sync/events/fullcalendar", false);
+        long t = System.nanoTime();
+        long[] peak = {0};
+        Thread sampler = sampler(master, peak);
+        long events = 0;
+        long bytes = 0;
+        int pages = 0;
+        String cursor = null;
+        do {
+            ReadResult r = stream("/sync/events?limit=10000" + (cursor == null ? "" : "&cursor=" + cursor), false);
+            events += r.events;
+            bytes += r.bytes;
+            cursor = r.nextCursor;
+            pages++;
+        } while (cursor != null);
+        sampler.interrupt();
+        sampler.join();
+        report("GET /sync/events?limit=10000, all " + pages + " pages", stored, events, bytes, t, peak[0]);
+    }
+
+    void read(AppProcess master, long stored, String label, String path, boolean ics) throws Exception {
+        long t = System.nanoTime();
+        long[] peak = {0};
+        Thread sampler = sampler(master, peak);
+        ReadResult r = stream(path, ics);
+        sampler.interrupt();
+        sampler.join();
+        report(label, stored, r.events, r.bytes, t, peak[0]);
+    }
+
+    static void report(String label, long stored, long events, long bytes, long startNanos, long peakRss) {
+        System.out.printf(Locale.ROOT, "%s at %,d stored events: %,d events, %.0f MB in %.1f s, master peak RSS %.0f MB%s%n",
+                label, stored, events, bytes / 1e6, (System.nanoTime() - startNanos) / 1e9, peakRss / 1e6,
+                events == stored ? "" : " (INCOMPLETE: expected " + stored + ")");
+    }
+
+    static Thread sampler(AppProcess master, long[] peak) {
+        Thread t = new Thread(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                peak[0] = Math.max(peak[0], master.rssBytes());
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "rss-sampler");
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    record ReadResult(long events, long bytes, String nextCursor) {
+    }
+
+    /** Reads one answer as a stream: counts VEVENTs (ics) or the objects of the JSON array / "events" array. */
+    ReadResult stream(String path, boolean ics) throws Exception {
+        HttpRequest req = HttpRequest.newBuilder(URI.create(masterUrl + path)).timeout(Duration.ofMinutes(30))
+                .header("Authorization", "Bearer " + ADMIN).build();
+        HttpResponse<java.io.InputStream> r = http.send(req, HttpResponse.BodyHandlers.ofInputStream());
+        if (r.statusCode() != 200) {
+            throw new IllegalStateException(path + " answered " + r.statusCode());
+        }
+        long[] bytes = {0};
+        try (java.io.InputStream raw = r.body(); java.io.InputStream in = new java.io.FilterInputStream(raw) {
+            @Override
+            public int read() throws java.io.IOException {
+                int b = super.read();
+                bytes[0] += b < 0 ? 0 : 1;
+                return b;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws java.io.IOException {
+                int n = super.read(b, off, len);
+                bytes[0] += Math.max(n, 0);
+                return n;
+            }
+        }) {
+            long events = 0;
+            if (ics) {
+                java.io.BufferedReader lines = new java.io.BufferedReader(
+                        new java.io.InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16);
+                String last = null;
+                for (String l = lines.readLine(); l != null; l = lines.readLine()) {
+                    if (l.equals("BEGIN:VEVENT")) {
+                        events++;
+                    }
+                    last = l;
+                }
+                if (!"END:VCALENDAR".equals(last)) {
+                    throw new IllegalStateException(path + " ended without END:VCALENDAR");
+                }
+                return new ReadResult(events, bytes[0], null);
+            }
+            String next = null;
+            try (com.fasterxml.jackson.core.JsonParser p = JSON.getFactory().createParser(in)) {
+                int depth = 0;
+                boolean inEvents = false;
+                com.fasterxml.jackson.core.JsonToken tok;
+                while ((tok = p.nextToken()) != null) {
+                    if (tok == com.fasterxml.jackson.core.JsonToken.START_OBJECT
+                            || tok == com.fasterxml.jackson.core.JsonToken.START_ARRAY) {
+                        depth++;
+                        if (tok == com.fasterxml.jackson.core.JsonToken.START_OBJECT
+                                && (depth == 2 && p.getParsingContext().getParent().inArray()
+                                || depth == 3 && inEvents)) {
+                            events++;
+                            p.skipChildren();
+                            depth--;
+                        }
+                    } else if (tok == com.fasterxml.jackson.core.JsonToken.END_OBJECT
+                            || tok == com.fasterxml.jackson.core.JsonToken.END_ARRAY) {
+                        depth--;
+                        if (depth == 1) {
+                            inEvents = false;
+                        }
+                    } else if (tok == com.fasterxml.jackson.core.JsonToken.FIELD_NAME && depth == 1) {
+                        String name = p.currentName();
+                        if (name.equals("events")) {
+                            inEvents = true;
+                        } else if (name.equals("next_cursor")) {
+                            p.nextToken();
+                            next = p.currentToken() == com.fasterxml.jackson.core.JsonToken.VALUE_NULL ? null
+                                    : p.getText();
+                        }
+                    }
+                }
+            }
+            return new ReadResult(events, bytes[0], next);
         }
     }
 

@@ -15,7 +15,6 @@ import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -57,11 +56,9 @@ public class AirgapMail {
                 if (!a.getKey().endsWith(".crb")) {
                     continue;
                 }
-                byte[] data;
-                try (InputStream s = a.getValue().getInputStream()) {
-                    data = s.readAllBytes();
-                }
-                results.add(service.receive(data, label + " / " + a.getKey(), AirgapService.CHANNEL_MAIL, from));
+                DataHandler attachment = a.getValue();
+                results.add(service.receive(attachment::getInputStream, label + " / " + a.getKey(),
+                        AirgapService.CHANNEL_MAIL, from));
             }
         }
         if (results.isEmpty()) {

@@ -20,12 +20,15 @@ import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.stereotype.Component;
 
+import java.io.File;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
@@ -57,7 +60,7 @@ import java.util.stream.Stream;
  * attachment) copied to the quarantine folder with {@code <name>.reason.txt}; reasons are the codec's
  * ({@code MALFORMED, TRUNCATED, UNSUPPORTED_VERSION, UNKNOWN_AGENT, BAD_SIGNATURE, DECRYPTION_FAILED}) plus
  * {@code REPLAYED} (an old sequence with other content, or one no longer known), {@code WRONG_KIND} (an answer
- * bundle sent to the master), {@code TOO_LARGE} and {@code NO_BUNDLE} (a mail without a bundle attachment).
+ * bundle sent to the master), {@code TOO_LARGE}, {@code EMPTY} (0 bytes) and {@code NO_BUNDLE} (a mail without a bundle attachment).
  *
  * <h2>Payload extension</h2>
  * The heartbeat payload is the HTTP heartbeat body, plus an optional {@code "processed":[{"update_id","success",
@@ -121,10 +124,30 @@ public class AirgapService {
 
     /**
      * One file of the inbox (template {@code airgap-file-inbox}; the consumer deletes it afterwards). A processed
-     * file is kept under {@code <inbox>/.done/}, a rejected one under the quarantine folder.
+     * file is kept under {@code <inbox>/.done/}, a rejected one under the quarantine folder. The size is checked
+     * before a byte is read: an empty file (EMPTY) or one over {@code max-bundle-bytes} (TOO_LARGE) is moved to the
+     * quarantine unread, so no file can take the heap or keep the poller busy; later files are read as usual.
      */
-    public Received receiveFile(@Body byte[] data, @Header(Exchange.FILE_NAME_ONLY) String name,
-                                @Header(Exchange.FILE_PARENT) String parent) {
+    public Received receiveFile(@Body File file, @Header(Exchange.FILE_NAME_ONLY) String name,
+                                @Header(Exchange.FILE_PARENT) String parent) throws IOException {
+        Path path = file.toPath();
+        long size = Files.size(path);
+        long max = props.maxBundleBytes().toBytes();
+        if (size == 0) {
+            return quarantineFile(path, name, "EMPTY", "0 bytes: not a bundle (an interrupted copy?)");
+        }
+        if (size > max) {
+            return quarantineFile(path, name, "TOO_LARGE", size + " bytes, limit " + props.maxBundleBytes()
+                    + " (chronoroute.airgap.max-bundle-bytes); not read");
+        }
+        byte[] data;
+        try (InputStream in = Files.newInputStream(path)) {
+            data = BundleCodec.readAtMost(in, max);
+        }
+        if (data == null) {
+            return quarantineFile(path, name, "TOO_LARGE", "grew past the limit " + props.maxBundleBytes()
+                    + " while it was read; not read further");
+        }
         Received r = receive(data, name, CHANNEL_FILE, null);
         if (!"quarantined".equals(r.result()) && parent != null) {
             try {
@@ -136,6 +159,35 @@ public class AirgapService {
             }
         }
         return r;
+    }
+
+    /** Something that opens a stream again (a mail attachment). */
+    public interface StreamSource {
+        InputStream open() throws IOException;
+    }
+
+    /**
+     * One bundle of unknown length (a mail attachment): read up to {@code max-bundle-bytes}; a larger one is
+     * quarantined (TOO_LARGE) by copying the stream, never held whole; an empty one as EMPTY.
+     */
+    public Received receive(StreamSource content, String source, String channel, String replyTo) throws IOException {
+        long max = props.maxBundleBytes().toBytes();
+        byte[] data;
+        try (InputStream in = content.open()) {
+            data = BundleCodec.readAtMost(in, max);
+        }
+        if (data == null) {
+            return quarantineWith(source, channel, "TOO_LARGE", null, null, "more than " + props.maxBundleBytes()
+                    + " (chronoroute.airgap.max-bundle-bytes); not read", target -> {
+                        try (InputStream in = content.open()) {
+                            Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
+                        }
+                    });
+        }
+        if (data.length == 0) {
+            return quarantine(data, source, channel, "EMPTY", null, null, "0 bytes: not a bundle");
+        }
+        return receive(data, source, channel, replyTo);
     }
 
     /** One bundle from any channel. Never throws for bad input; throws only when it cannot park (disk). */
@@ -396,12 +448,28 @@ public class AirgapService {
 
     private Received quarantine(byte[] data, String source, String channel, String reason, String agent, Long seq,
                                 String detail) {
+        return quarantineWith(source, channel, reason, agent, seq, detail,
+                target -> AirgapSequences.writeAtomically(target, data == null ? new byte[0] : data));
+    }
+
+    /** An inbox file quarantined unread: moved (not copied through memory) beside its reason file. */
+    private Received quarantineFile(Path file, String source, String reason, String detail) {
+        return quarantineWith(source, CHANNEL_FILE, reason, null, null, detail,
+                target -> Files.move(file, target, StandardCopyOption.REPLACE_EXISTING));
+    }
+
+    private interface ContentWriter {
+        void writeTo(Path target) throws IOException;
+    }
+
+    private Received quarantineWith(String source, String channel, String reason, String agent, Long seq,
+                                    String detail, ContentWriter content) {
         count("quarantined", reason);
         String base = STAMP.format(clock.instant()) + "-" + safe(source == null ? "bundle" : source);
         try {
             Files.createDirectories(quarantine);
             Path target = quarantine.resolve(base);
-            AirgapSequences.writeAtomically(target, data == null ? new byte[0] : data);
+            content.writeTo(target);
             ObjectNode r = JSON.createObjectNode();
             r.put("reason", reason);
             r.put("detail", detail);

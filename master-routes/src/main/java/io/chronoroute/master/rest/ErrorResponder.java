@@ -72,6 +72,9 @@ public class ErrorResponder implements Processor {
         if (status == 401) {
             m.setHeader("WWW-Authenticate", "Bearer");
         }
+        if (status == 503) {
+            m.setHeader("Retry-After", "5");
+        }
         m.setBody(JSON.writeValueAsString(body));
     }
 

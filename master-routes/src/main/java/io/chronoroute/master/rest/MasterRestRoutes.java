@@ -108,15 +108,26 @@ public class MasterRestRoutes extends RouteBuilder {
                 .to("direct:master-queue-agent-updates");
 
         rest("/sync").description("Consolidated calendar and administration (admin token unless noted)")
-                .get("/events").routeId("master-rest-list-events").description("Consolidated events")
+                // the three whole-calendar reads stream their answer (FeedService): no JSON binding
+                .get("/events").routeId("master-rest-list-events").bindingMode(RestBindingMode.off)
+                .description("Consolidated events, streamed. Without limit and cursor: all of them "
+                        + "{status, events, count}. With limit (default 1000, max 10000) or cursor: one page in "
+                        + "identity order plus limit and next_cursor (opaque; pass it back as cursor with the same "
+                        + "filters; null on the last page)")
                 .produces(JSON)
                 .param().name("agent_id").type(RestParamType.query).required(false).endParam()
                 .param().name("from").type(RestParamType.query).required(false).endParam()
                 .param().name("to").type(RestParamType.query).required(false).endParam()
+                .param().name("limit").type(RestParamType.query).required(false)
+                .description("page size, 1..10000 (default 1000 when cursor is given)").endParam()
+                .param().name("cursor").type(RestParamType.query).required(false)
+                .description("next_cursor of the previous page").endParam()
+                .responseMessage().code(503).message("too many whole-calendar reads running; retry")
+                .endResponseMessage()
                 .to("direct:master-list-events")
 
-                .get("/events/fullcalendar").routeId("master-rest-fullcalendar")
-                .description("Consolidated events as FullCalendar JSON").produces(JSON)
+                .get("/events/fullcalendar").routeId("master-rest-fullcalendar").bindingMode(RestBindingMode.off)
+                .description("Consolidated events as FullCalendar JSON (streamed)").produces(JSON)
                 .param().name("start").type(RestParamType.query).required(false).endParam()
                 .param().name("end").type(RestParamType.query).required(false).endParam()
                 .to("direct:master-list-fullcalendar")

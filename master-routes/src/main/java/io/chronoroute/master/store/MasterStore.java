@@ -40,8 +40,18 @@ public interface MasterStore extends AutoCloseable {
     // --- consolidated calendar
     Optional<ConsolidatedEvent> findConsolidated(String identity);
 
-    /** Every consolidated event, tombstones included when {@code includeDeleted}. */
+    /** Every consolidated event, tombstones included when {@code includeDeleted}; in pages, never all in memory. */
     void forEachConsolidated(boolean includeDeleted, Consumer<ConsolidatedEvent> action);
+
+    /**
+     * One page of a walk over the consolidated events in identity order ({@link String#compareTo}): events whose
+     * identity is greater than {@code afterIdentity} (from the first when null), tombstones skipped unless
+     * {@code includeDeleted}. A page looks at no more than {@code maxEvents} identities and stops once the events it
+     * read hold {@code maxBytes} bytes of stored JSON (after at least one), so its memory is bounded whatever the
+     * store holds. Continue with {@link ConsolidatedPage#next()} until it is null. An event that exists for the whole
+     * walk is returned exactly once; one added, changed or deleted meanwhile may be seen in either state or not at all.
+     */
+    ConsolidatedPage consolidatedPage(String afterIdentity, int maxEvents, long maxBytes, boolean includeDeleted);
 
     /** Number of consolidated events that are not tombstones. */
     long consolidatedCount();

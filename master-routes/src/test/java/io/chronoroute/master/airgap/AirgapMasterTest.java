@@ -329,6 +329,38 @@ class AirgapMasterTest {
         return hb;
     }
 
+    @Test
+    void emptyAndOversizedFilesAreQuarantinedUnreadAndTheInboxKeepsFlowing() throws Exception {
+        String agent = "big-file-agent";
+        byte[] secret = provision(agent, null);
+        // 2 GB, sparse (no disk used): read whole, it would take the heap, and the poller with it
+        Path huge = ROOT.resolve("huge.crb.part");
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(huge.toFile(), "rw")) {
+            f.setLength(2L << 30);
+        }
+        Files.move(huge, INBOX.resolve("huge.crb"), StandardCopyOption.ATOMIC_MOVE);
+        drop("empty.crb", new byte[0]);
+        drop("big-file-agent-001.crb", bundle(agent, 1, heartbeat(agent + "-1", List.of(event("bf-a", "A",
+                "2025-06-10T09:00:00")), null), secret, Bundle.Encryption.NONE));
+        await().atMost(WAIT).until(() -> service.lastApplied(agent) == 1);
+        awaitInboxEmpty();
+        Map<String, String> reasons = reasonsInQuarantine();
+        assertThat(reasons).containsEntry("huge.crb", "TOO_LARGE").containsEntry("empty.crb", "EMPTY");
+        try (Stream<Path> q = Files.list(ROOT.resolve("quarantine"))) {
+            // moved whole, not read into memory and written back
+            assertThat(q.filter(p -> p.getFileName().toString().endsWith("-huge.crb")).findFirst().orElseThrow()
+                    .toFile().length()).isEqualTo(2L << 30);
+        }
+        // no lock left behind, and the next bundle is applied as usual
+        try (Stream<Path> s = Files.list(INBOX)) {
+            assertThat(s.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".camelLock"));
+        }
+        drop("big-file-agent-002.crb", bundle(agent, 2, heartbeat(agent + "-2", List.of(event("bf-b", "B",
+                "2025-06-11T09:00:00")), null), secret, Bundle.Encryption.NONE));
+        await().atMost(WAIT).until(() -> service.lastApplied(agent) == 2);
+        assertThat(store.observationCount(agent)).isEqualTo(2);
+    }
+
     static byte[] bundle(String agent, long seq, JsonNode payload, byte[] secret, Bundle.Encryption enc) {
         return BundleCodec.write(new Bundle(agent, seq, Instant.now(), Bundle.Kind.HEARTBEAT, enc,
                 payload.toString().getBytes(StandardCharsets.UTF_8)), secret);

@@ -662,4 +662,112 @@ public abstract class MasterStoreContractTest {
         store = reopen(store);
         assertThat(store.currentEpoch()).as("the epoch is durable").isEqualTo(4);
     }
+
+    // ------------------------------------------------------------------ paged reads of the consolidated calendar
+
+    /** Walks the whole calendar in pages; returns the identities in walk order and checks every page's bounds. */
+    protected List<String> walk(int maxEvents, long maxBytes, boolean includeDeleted) {
+        List<String> seen = new ArrayList<>();
+        String after = null;
+        int pages = 0;
+        do {
+            ConsolidatedPage page = store.consolidatedPage(after, maxEvents, maxBytes, includeDeleted);
+            assertThat(page.events().size()).isLessThanOrEqualTo(maxEvents);
+            page.events().forEach(e -> seen.add(e.identity()));
+            if (page.next() != null && !page.events().isEmpty()) {
+                assertThat(page.next()).isGreaterThanOrEqualTo(page.events().get(page.events().size() - 1).identity());
+            }
+            after = page.next();
+            assertThat(++pages).as("the walk ends").isLessThan(100_000);
+        } while (after != null);
+        return seen;
+    }
+
+    @Test
+    void consolidatedPagesWalkEveryEventOnceInIdentityOrder() {
+        assertThat(store.consolidatedPage(null, 10, 1 << 20, false)).isEqualTo(new ConsolidatedPage(List.of(), null));
+        ChangeSet cs = new ChangeSet();
+        List<String> live = new ArrayList<>();
+        List<String> all = new ArrayList<>();
+        for (int i = 0; i < 1_200; i++) {
+            String id = String.format("id-%05d", i);
+            boolean dead = i % 7 == 0;
+            cs.putConsolidated.add(event(id, dead));
+            all.add(id);
+            if (!dead) {
+                live.add(id);
+            }
+        }
+        store.apply(cs);
+
+        assertThat(walk(100, 1 << 20, false)).containsExactlyElementsOf(live);
+        assertThat(walk(100, 1 << 20, true)).containsExactlyElementsOf(all);
+        assertThat(walk(1, 1 << 20, false)).containsExactlyElementsOf(live);
+        assertThat(walk(5_000, 1 << 20, false)).containsExactlyElementsOf(live);
+        // the byte bound: pages end once their events hold maxBytes, after at least one event (tombstones are
+        // skipped without being read: id-00000 is one)
+        ConsolidatedPage one = store.consolidatedPage(null, 100, 1, false);
+        assertThat(one.events()).extracting(ConsolidatedEvent::identity).containsExactly("id-00001");
+        assertThat(one.next()).isEqualTo("id-00001");
+        assertThat(walk(100, 1, false)).containsExactlyElementsOf(live);
+        // forEachConsolidated is the same walk
+        List<String> each = new ArrayList<>();
+        store.forEachConsolidated(false, e -> each.add(e.identity()));
+        assertThat(each).containsExactlyElementsOf(live);
+
+        // after the last identity: nothing more
+        assertThat(store.consolidatedPage("id-01199", 10, 1 << 20, true)).isEqualTo(new ConsolidatedPage(List.of(),
+                null));
+        // a cursor that is not an identity still continues in order
+        assertThat(store.consolidatedPage("id-00001x", 2, 1 << 20, false).events())
+                .extracting(ConsolidatedEvent::identity).containsExactly("id-00002", "id-00003");
+        // a page looks at maxEvents identities, tombstones included (id-00007 is one)
+        assertThat(store.consolidatedPage("id-00005", 2, 1 << 20, false))
+                .isEqualTo(new ConsolidatedPage(List.of(store.findConsolidated("id-00006").orElseThrow()), "id-00007"));
+    }
+
+    @Test
+    void aPagedWalkSeesEventsThatExistedThroughoutExactlyOnceWhileOthersChange() {
+        ChangeSet cs = new ChangeSet();
+        for (int i = 0; i < 300; i++) {
+            cs.putConsolidated.add(event(String.format("id-%05d", i * 2), false));
+        }
+        store.apply(cs);
+        List<String> seen = new ArrayList<>();
+        String after = null;
+        int round = 0;
+        do {
+            ConsolidatedPage page = store.consolidatedPage(after, 50, 1 << 20, false);
+            page.events().forEach(e -> seen.add(e.identity()));
+            after = page.next();
+            // between pages: new events behind and ahead of the cursor, and rewrites of seen and unseen ones
+            ChangeSet between = new ChangeSet();
+            between.putConsolidated.add(event(String.format("id-%05d", round * 2 + 1), false));
+            between.putConsolidated.add(event(String.format("id-%05d", 599 - round * 2), false));
+            between.putConsolidated.add(event("id-00000", false));
+            between.putConsolidated.add(event("id-00598", false));
+            store.apply(between);
+            round++;
+        } while (after != null);
+        assertThat(seen).doesNotHaveDuplicates().isSorted();
+        for (int i = 0; i < 300; i++) {
+            assertThat(seen).contains(String.format("id-%05d", i * 2));
+        }
+    }
+
+    @Test
+    void largeEventsComeOnePerPageWhenTheyExceedTheByteBound() {
+        ChangeSet cs = new ChangeSet();
+        String big = "x".repeat(300_000);
+        for (int i = 0; i < 6; i++) {
+            String id = "big-" + i;
+            cs.putConsolidated.add(new ConsolidatedEvent(id, "{\"uid\":\"" + id + "\",\"description\":\"" + big
+                    + "\"}", "hash-" + id, List.of("a1/" + id), 1, 0, T0, false, "a1/" + id));
+        }
+        store.apply(cs);
+        ConsolidatedPage p = store.consolidatedPage(null, 100, 500_000, false);
+        assertThat(p.events()).hasSize(2);
+        assertThat(p.next()).isEqualTo("big-1");
+        assertThat(walk(100, 500_000, false)).hasSize(6);
+    }
 }

@@ -9,6 +9,7 @@ import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -16,6 +17,7 @@ import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Optional;
 import java.util.function.Function;
@@ -79,6 +81,35 @@ public final class BundleCodec {
     private static final Base64.Decoder B64D = Base64.getUrlDecoder();
 
     private BundleCodec() {
+    }
+
+    /**
+     * Reads a bundle file or attachment from a stream, at most {@code maxBytes}: the bytes, or null when the stream
+     * holds more (then no more than {@code maxBytes + 1} bytes were read, and the buffer never grew past that). For
+     * {@link #read}: a bundle is verified whole (its MAC covers every byte), so it is held once, bounded by the limit.
+     */
+    public static byte[] readAtMost(InputStream in, long maxBytes) throws IOException {
+        if (maxBytes < 0 || maxBytes >= Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("maxBytes out of range: " + maxBytes);
+        }
+        byte[] buf = new byte[(int) Math.min(maxBytes + 1, 64 * 1024)];
+        int n = 0;
+        while (true) {
+            if (n == buf.length) {
+                if (n > maxBytes) {
+                    return null;
+                }
+                buf = Arrays.copyOf(buf, (int) Math.min(maxBytes + 1, (long) buf.length * 2));
+            }
+            int r = in.read(buf, n, buf.length - n);
+            if (r < 0) {
+                return n == buf.length ? buf : Arrays.copyOf(buf, n);
+            }
+            n += r;
+            if (n > maxBytes) {
+                return null;
+            }
+        }
     }
 
     /** Serializes, encrypting when the bundle asks for A256GCM, and signs. */

@@ -46,17 +46,10 @@ final class ICalWriter {
                 }
             }
         }
-        line("BEGIN:VCALENDAR");
-        line("VERSION:2.0");
-        line("PRODID:" + text(prodId == null ? "-//Chronoroute//EN" : prodId));
-        line("CALSCALE:GREGORIAN");
+        header(prodId);
         for (Map.Entry<String, TimeZone> z : zones.entrySet()) {
             if (z.getValue() != null) {
-                for (String l : z.getValue().getVTimeZone().toString().split("\r\n|\n")) {
-                    if (!l.isEmpty()) {
-                        line(l);
-                    }
-                }
+                vtimezone(z.getValue());
             }
         }
         for (CalendarEvent e : ordered) {
@@ -64,6 +57,60 @@ final class ICalWriter {
         }
         line("END:VCALENDAR");
         return out.toString();
+    }
+
+    private void header(String prodId) {
+        line("BEGIN:VCALENDAR");
+        line("VERSION:2.0");
+        line("PRODID:" + text(prodId == null ? "-//Chronoroute//EN" : prodId));
+        line("CALSCALE:GREGORIAN");
+    }
+
+    private void vtimezone(TimeZone tz) {
+        for (String l : tz.getVTimeZone().toString().split("\r\n|\n")) {
+            if (!l.isEmpty()) {
+                line(l);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ piece by piece (ICalStream)
+
+    /** Zones seen so far by {@link #streamEvent}, with their definition (null: none known, written as UTC). */
+    private final Map<String, TimeZone> streamZones = new LinkedHashMap<>();
+
+    String streamBegin(String prodId) {
+        header(prodId);
+        return drain();
+    }
+
+    /** The VTIMEZONE of each zone the event is the first to use, then the VEVENT. */
+    String streamEvent(CalendarEvent e) {
+        for (EventTime t : times(e)) {
+            if (t.zone() != null && !"UTC".equals(t.zone()) && !streamZones.containsKey(t.zone())) {
+                TimeZone tz = REGISTRY.getTimeZone(t.zone());
+                streamZones.put(t.zone(), tz);
+                if (tz != null) {
+                    vtimezone(tz);
+                }
+            }
+        }
+        event(e, streamZones, null);
+        return drain();
+    }
+
+    String streamEnd() {
+        line("END:VCALENDAR");
+        return drain();
+    }
+
+    private String drain() {
+        String s = out.toString();
+        out.setLength(0);
+        if (out.capacity() > 65_536) {
+            out.trimToSize();
+        }
+        return s;
     }
 
     /**

@@ -65,6 +65,32 @@ class BundleCodecTest {
     }
 
     @Test
+    void readAtMostStopsOneByteAfterTheLimitWhateverTheStreamHolds() throws Exception {
+        byte[] data = new byte[200_000];
+        new java.util.Random(1).nextBytes(data);
+        assertThat(BundleCodec.readAtMost(new java.io.ByteArrayInputStream(data), 200_000)).isEqualTo(data);
+        assertThat(BundleCodec.readAtMost(new java.io.ByteArrayInputStream(new byte[0]), 10)).isEmpty();
+        // an endless stream: reading stops after limit + 1 bytes instead of filling the heap
+        long[] served = {0};
+        java.io.InputStream endless = new java.io.InputStream() {
+            @Override
+            public int read() {
+                served[0]++;
+                return 7;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) {
+                Arrays.fill(b, off, off + len, (byte) 7);
+                served[0] += len;
+                return len;
+            }
+        };
+        assertThat(BundleCodec.readAtMost(endless, 100_000)).isNull();
+        assertThat(served[0]).isEqualTo(100_001);
+    }
+
+    @Test
     void tamperedBodyAndMacAreBadSignature() {
         byte[] file = BundleCodec.write(bundle(Bundle.Encryption.A256GCM), SECRET);
         byte[] body = file.clone();

@@ -108,6 +108,20 @@ final class BlobIndex {
         return out;
     }
 
+    /** A cursor over the index from the first key greater than {@code after} (from the first key when null). */
+    Cursor<String, Long> cursorAfter(String after) {
+        if (after == null) {
+            return index.cursor(null);
+        }
+        String start = index.higherKey(after);
+        return start == null ? null : index.cursor(start);
+    }
+
+    /** The value stored under number {@code n} (from {@link #cursorAfter}). */
+    byte[] value(long n) {
+        return values.get(n);
+    }
+
     record Entry(String key, byte[] value) {
     }
 }

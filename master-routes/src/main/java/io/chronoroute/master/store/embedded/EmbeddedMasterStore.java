@@ -7,6 +7,7 @@ import io.chronoroute.master.store.ChangeEntry;
 import io.chronoroute.master.store.ChangeSet;
 import io.chronoroute.master.store.Conflict;
 import io.chronoroute.master.store.ConsolidatedEvent;
+import io.chronoroute.master.store.ConsolidatedPage;
 import io.chronoroute.master.store.MasterStore;
 import io.chronoroute.master.store.Observation;
 import io.chronoroute.master.store.StaleEpochException;
@@ -93,6 +94,8 @@ public final class EmbeddedMasterStore implements MasterStore {
     public static final int DEFAULT_CACHE_MB = 16;
     static final int ACTIVITY_LIMIT = 10_000;
     static final int BATCH = 256;
+    /** {@link #forEachConsolidated} reads pages of at most {@value #BATCH} events or about this many bytes. */
+    static final long PAGE_BYTES = 1024 * 1024;
     private static final int COMPACT_EVERY_COMMITS = 500;
     private static final int COMPACT_TARGET_FILL_RATE = 50;
     private static final int COMPACT_WRITE_BYTES = 8 * 1024 * 1024;
@@ -305,12 +308,59 @@ public final class EmbeddedMasterStore implements MasterStore {
 
     @Override
     public void forEachConsolidated(boolean includeDeleted, Consumer<ConsolidatedEvent> action) {
-        forEachBlob(consolidated, null, json -> {
-            ConsolidatedEvent e = StoreJson.read(json, ConsolidatedEvent.class);
-            if (includeDeleted || !e.deleted()) {
-                action.accept(e);
+        String after = null;
+        do {
+            ConsolidatedPage page = consolidatedPage(after, BATCH, PAGE_BYTES, includeDeleted);
+            page.events().forEach(action);
+            after = page.next();
+        } while (after != null);
+    }
+
+    @Override
+    public ConsolidatedPage consolidatedPage(String afterIdentity, int maxEvents, long maxBytes,
+                                             boolean includeDeleted) {
+        if (maxEvents < 1) {
+            throw new IllegalArgumentException("maxEvents must be at least 1: " + maxEvents);
+        }
+        List<byte[]> raw = new ArrayList<>();
+        String next = null;
+        lock.readLock().lock();
+        try {
+            Cursor<String, Long> c = consolidated.cursorAfter(afterIdentity);
+            int scanned = 0;
+            long bytes = 0;
+            while (c != null && c.hasNext()) {
+                if (scanned >= maxEvents || (scanned > 0 && bytes >= maxBytes)) {
+                    break;
+                }
+                String k = c.next();
+                scanned++;
+                next = k;
+                if (!includeDeleted && tombstones.containsKey(k)) {
+                    continue;
+                }
+                byte[] v = consolidated.value(c.getValue());
+                if (v != null) {
+                    raw.add(v);
+                    bytes += v.length;
+                }
             }
-        });
+            if (c == null || !c.hasNext()) {
+                next = null;
+            }
+        } finally {
+            lock.readLock().unlock();
+        }
+        // parsed outside the lock: a page of large events does not hold writers back while it is decoded
+        List<ConsolidatedEvent> events = new ArrayList<>(raw.size());
+        for (int i = 0; i < raw.size(); i++) {
+            ConsolidatedEvent e = StoreJson.read(raw.get(i), ConsolidatedEvent.class);
+            raw.set(i, null);
+            if (includeDeleted || !e.deleted()) {
+                events.add(e);
+            }
+        }
+        return new ConsolidatedPage(events, next);
     }
 
     @Override

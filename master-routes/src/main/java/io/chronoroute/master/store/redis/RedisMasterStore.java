@@ -7,6 +7,7 @@ import io.chronoroute.master.store.ChangeEntry;
 import io.chronoroute.master.store.ChangeSet;
 import io.chronoroute.master.store.Conflict;
 import io.chronoroute.master.store.ConsolidatedEvent;
+import io.chronoroute.master.store.ConsolidatedPage;
 import io.chronoroute.master.store.MasterStore;
 import io.chronoroute.master.store.Observation;
 import io.chronoroute.master.store.StaleEpochException;
@@ -55,6 +56,8 @@ import org.slf4j.LoggerFactory;
  * <tr><td>{@code P agent:{id}:hashes}</td><td>hash</td><td>sync key → content hash</td></tr>
  * <tr><td>{@code P agent:{id}:digest}</td><td>string</td><td>SetDigest "count:hex" of the agent</td></tr>
  * <tr><td>{@code P consolidated}</td><td>hash</td><td>identity → ConsolidatedEvent JSON</td></tr>
+ * <tr><td>{@code P consolidated:index}</td><td>sorted set</td><td>every identity of {@code P consolidated}, score 0:
+ * paged reads in identity order (ZRANGEBYLEX)</td></tr>
  * <tr><td>{@code P tombstones}</td><td>set</td><td>identities whose consolidated event is deleted</td></tr>
  * <tr><td>{@code P changes}</td><td>sorted set</td><td>identity scored by its latest change sequence (ZADD
  * replaces the score, so there is one entry per identity)</td></tr>
@@ -92,6 +95,10 @@ public final class RedisMasterStore implements MasterStore {
     public static final String DEFAULT_PREFIX = "chronoroute:";
     static final int ACTIVITY_LIMIT = 10_000;
     private static final int SCAN_COUNT = 500;
+    /** {@link #forEachConsolidated} reads pages of at most {@value #SCAN_COUNT} events or about this many bytes. */
+    private static final long PAGE_BYTES = 1024 * 1024;
+    /** Values of a page are fetched (HMGET) this many at a time. */
+    private static final int VALUE_GROUP = 32;
     private static final int MAX_ATTEMPTS = 50;
     private static final char SEP = StoreChecks.SEP;
 
@@ -102,6 +109,18 @@ public final class RedisMasterStore implements MasterStore {
               out[#out + 1] = r[i + 1]
               out[#out + 1] = r[i]
               out[#out + 1] = tostring(redis.call('SISMEMBER', KEYS[2], r[i]))
+            end
+            return out
+            """;
+    /** Per field: the length of its value, or -1 when it is a tombstone. */
+    private static final String LENGTHS_LUA = """
+            local out = {}
+            for i, f in ipairs(ARGV) do
+              if redis.call('SISMEMBER', KEYS[2], f) == 1 then
+                out[i] = -1
+              else
+                out[i] = redis.call('HSTRLEN', KEYS[1], f)
+              end
             end
             return out
             """;
@@ -151,6 +170,7 @@ public final class RedisMasterStore implements MasterStore {
         this.r = readConnection.sync();
         this.w = writeConnection.sync();
         warnWithoutAppendOnly(uri);
+        ensureConsolidatedIndex();
         LOG.info("Redis master store on {}:{} (db {}), key prefix '{}'", uri.getHost(), uri.getPort(),
                 uri.getDatabase(), prefix);
     }
@@ -289,12 +309,86 @@ public final class RedisMasterStore implements MasterStore {
 
     @Override
     public void forEachConsolidated(boolean includeDeleted, Consumer<ConsolidatedEvent> action) {
-        hscan(k("consolidated"), (identity, json) -> {
-            ConsolidatedEvent e = StoreJson.read(json, ConsolidatedEvent.class);
-            if (includeDeleted || !e.deleted()) {
-                action.accept(e);
+        String after = null;
+        do {
+            ConsolidatedPage page = consolidatedPage(after, SCAN_COUNT, PAGE_BYTES, includeDeleted);
+            page.events().forEach(action);
+            after = page.next();
+        } while (after != null);
+    }
+
+    @Override
+    public ConsolidatedPage consolidatedPage(String afterIdentity, int maxEvents, long maxBytes,
+                                             boolean includeDeleted) {
+        if (maxEvents < 1) {
+            throw new IllegalArgumentException("maxEvents must be at least 1: " + maxEvents);
+        }
+        Range<String> range = Range.from(afterIdentity == null ? Range.Boundary.unbounded()
+                : Range.Boundary.excluding(afterIdentity), Range.Boundary.unbounded());
+        // one more than asked tells whether the walk goes on
+        List<String> ids = r.zrangebylex(k("consolidated:index"), range, Limit.create(0, maxEvents + 1L));
+        boolean more = ids.size() > maxEvents;
+        List<ConsolidatedEvent> out = new ArrayList<>();
+        int end = Math.min(ids.size(), maxEvents);
+        long bytes = 0;
+        int taken = 0;
+        while (taken < end && (taken == 0 || bytes < maxBytes)) {
+            // sizes first (HSTRLEN), then only the values that fit the page: large events are never fetched ahead;
+            // tombstones are not fetched at all unless asked for
+            List<String> group = ids.subList(taken, Math.min(end, taken + VALUE_GROUP));
+            List<Object> lengths = r.eval(LENGTHS_LUA, ScriptOutputType.MULTI,
+                    new String[] {k("consolidated"), k("tombstones")}, group.toArray(String[]::new));
+            List<String> fetch = new ArrayList<>();
+            int n = 0;
+            while (n < group.size() && (taken + n == 0 || bytes < maxBytes)) {
+                long len = ((Number) lengths.get(n)).longValue();
+                if (len >= 0 || includeDeleted) {
+                    fetch.add(group.get(n));
+                    bytes += Math.max(len, 0);
+                }
+                n++;
             }
-        });
+            if (!fetch.isEmpty()) {
+                for (KeyValue<String, String> kv : r.hmget(k("consolidated"), fetch.toArray(String[]::new))) {
+                    if (kv.hasValue()) {
+                        ConsolidatedEvent e = StoreJson.read(kv.getValue(), ConsolidatedEvent.class);
+                        if (includeDeleted || !e.deleted()) {
+                            out.add(e);
+                        }
+                    }
+                }
+            }
+            taken += n;
+        }
+        more |= taken < Math.min(ids.size(), maxEvents);
+        return new ConsolidatedPage(out, more ? ids.get(taken - 1) : null);
+    }
+
+    /**
+     * Stores written before the {@code consolidated:index} sorted set existed (or by another tool) get it rebuilt
+     * from the hash, one HSCAN page at a time; ZADD is idempotent, so writes that run meanwhile do no harm.
+     */
+    private void ensureConsolidatedIndex() {
+        long hashed = r.hlen(k("consolidated"));
+        if (r.zcard(k("consolidated:index")) >= hashed) {
+            return;
+        }
+        LOG.info("Redis master store: indexing {} consolidated events for paged reads", hashed);
+        ScanArgs args = ScanArgs.Builder.limit(SCAN_COUNT);
+        ScanCursor cursor = ScanCursor.INITIAL;
+        do {
+            MapScanCursor<String, String> page = r.hscan(k("consolidated"), cursor, args);
+            if (!page.getMap().isEmpty()) {
+                Object[] members = new Object[page.getMap().size() * 2];
+                int i = 0;
+                for (String id : page.getMap().keySet()) {
+                    members[i++] = 0.0;
+                    members[i++] = id;
+                }
+                r.zadd(k("consolidated:index"), members);
+            }
+            cursor = page;
+        } while (!cursor.isFinished());
     }
 
     @Override
@@ -488,6 +582,13 @@ public final class RedisMasterStore implements MasterStore {
             }
             if (!stored.isEmpty()) {
                 w.hset(k("consolidated"), consolidatedJson);
+                Object[] indexed = new Object[consolidatedJson.size() * 2];
+                int n = 0;
+                for (String id : consolidatedJson.keySet()) {
+                    indexed[n++] = 0.0;
+                    indexed[n++] = id;
+                }
+                w.zadd(k("consolidated:index"), indexed);
                 w.zadd(k("changes"), changeScores.toArray());
                 List<String> dead = new ArrayList<>();
                 List<String> live = new ArrayList<>();

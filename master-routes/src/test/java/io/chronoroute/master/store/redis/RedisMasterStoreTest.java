@@ -74,6 +74,27 @@ class RedisMasterStoreTest extends MasterStoreContractTest {
         }
     }
 
+    /** A store written before the consolidated:index sorted set existed gets it built when it is opened. */
+    @Test
+    void theIndexOfPagedReadsIsRebuiltForAStoreWrittenWithoutIt() {
+        ChangeSet cs = new ChangeSet();
+        for (int i = 0; i < 1_234; i++) {
+            cs.putConsolidated.add(event(String.format("old-%05d", i), i % 10 == 0));
+        }
+        store.apply(cs);
+        RedisClient client = RedisClient.create(redis.url());
+        try (StatefulRedisConnection<String, String> c = client.connect()) {
+            assertThat(c.sync().zcard(prefix + "consolidated:index")).isEqualTo(1_234);
+            c.sync().del(prefix + "consolidated:index");
+        } finally {
+            client.shutdown();
+        }
+        store = reopen(store);
+        List<String> all = walk(100, 1 << 20, true);
+        assertThat(all).hasSize(1_234).isSorted().doesNotHaveDuplicates();
+        assertThat(walk(100, 1 << 20, false)).hasSize(1_234 - 124);
+    }
+
     /** Two stores (two master processes) write the same agent and consolidated keys at once: WATCH retries. */
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
