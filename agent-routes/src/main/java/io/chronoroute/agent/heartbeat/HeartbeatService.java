@@ -255,6 +255,10 @@ public class HeartbeatService {
             stats.put("parse_errors", tx.failedFiles().size());
             stats.put("rejected", tx.rejectedSize());
             stats.put("sources", sources.all().size());
+            // which sources accept the master's event_update (the master writes edits only through those)
+            ArrayNode sourceList = stats.putArray("source_list");
+            sources.all().stream().sorted(java.util.Comparator.comparing(SourceConfig::name)).forEach(s ->
+                    sourceList.addObject().put("name", s.name()).put("writable", s.allowEventUpdates()));
             body.put("protocol", 2);
             ArrayNode changed = body.putArray("changed");
             ArrayNode deleted = body.putArray("deleted");
