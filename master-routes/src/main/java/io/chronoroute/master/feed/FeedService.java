@@ -120,35 +120,80 @@ public class FeedService {
         return res;
     }
 
-    /** FullCalendar event objects: id, title, start, end, allDay, extendedProps{origins, location, ...}. */
+    /**
+     * FullCalendar event objects: id, title, start, end, allDay, extendedProps{origins, location, ...}. With
+     * {@code expand=true} and both bounds, a recurring series becomes its occurrences in the window (id and groupId
+     * = the series' id, extendedProps.series = true), without its EXDATEs and without the occurrences its
+     * overrides replace; a cancelled override (STATUS:CANCELLED) removes its occurrence and is not shown itself.
+     */
     public List<Map<String, Object>> fullCalendar(@Header("start") String start, @Header("end") String end,
-                                                  @Header("from") String from, @Header("to") String to) {
+                                                  @Header("from") String from, @Header("to") String to,
+                                                  @Header("expand") String expand) {
         Instant f = parseBound(start != null ? start : from, start != null ? "start" : "from", false);
         Instant t = parseBound(end != null ? end : to, end != null ? "end" : "to", true);
-        List<Map<String, Object>> out = new ArrayList<>();
+        boolean expanding = "true".equalsIgnoreCase(expand) && f != null && t != null;
+        List<ConsolidatedEvent> all = new ArrayList<>();
+        Map<String, Set<Instant>> overridden = new java.util.HashMap<>();
         store.forEachConsolidated(false, c -> {
+            all.add(c);
+            if (expanding) {
+                CalendarEvent e = WireJson.fromJson(c.eventJson());
+                if (e.isOverride()) {
+                    overridden.computeIfAbsent(e.uid(), u -> new java.util.HashSet<>())
+                            .add(e.recurrenceId().toInstant(displayZone));
+                }
+            }
+        });
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (ConsolidatedEvent c : all) {
             CalendarEvent e = WireJson.fromJson(c.eventJson());
             if (!inRange(e, f, t)) {
-                return;
+                continue;
             }
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("id", c.identity());
-            m.put("title", e.title() == null ? "" : e.title());
-            m.put("start", fc(e.start()));
-            if (e.end() != null) {
-                m.put("end", fc(e.end()));
+            if (expanding && e.isOverride() && "CANCELLED".equalsIgnoreCase(e.status())) {
+                continue;
             }
-            m.put("allDay", e.isAllDay());
-            Map<String, Object> ext = new LinkedHashMap<>();
-            ext.put("origins", originAgents(c));
-            ext.put("location", e.location());
-            ext.put("uid", e.uid());
-            ext.put("status", e.status());
-            ext.put("recurring", e.isRecurringMaster());
-            m.put("extendedProps", ext);
-            out.add(m);
-        });
+            if (expanding && e.isRecurringMaster()) {
+                for (SeriesExpander.Occurrence o : SeriesExpander.expand(e, f, t, displayZone,
+                        overridden.getOrDefault(e.uid(), Set.of()))) {
+                    Map<String, Object> m = fcEvent(c, e, o.start(), o.end());
+                    m.put("groupId", c.identity());
+                    out.add(m);
+                }
+                continue;
+            }
+            if (expanding && !e.isOverride() && !inWindow(e, f, t)) {
+                continue;
+            }
+            out.add(fcEvent(c, e, e.start(), e.end()));
+        }
         return out;
+    }
+
+    private boolean inWindow(CalendarEvent e, Instant from, Instant to) {
+        Instant s = e.start().toInstant(displayZone);
+        Instant en = e.end() == null ? s : e.end().toInstant(displayZone);
+        return s.isBefore(to) && !en.isBefore(from);
+    }
+
+    private Map<String, Object> fcEvent(ConsolidatedEvent c, CalendarEvent e, EventTime start, EventTime end) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", c.identity());
+        m.put("title", e.title() == null ? "" : e.title());
+        m.put("start", fc(start));
+        if (end != null) {
+            m.put("end", fc(end));
+        }
+        m.put("allDay", e.isAllDay());
+        Map<String, Object> ext = new LinkedHashMap<>();
+        ext.put("origins", originAgents(c));
+        ext.put("location", e.location());
+        ext.put("uid", e.uid());
+        ext.put("status", e.status());
+        ext.put("recurring", e.isRecurringMaster());
+        ext.put("override", e.isOverride());
+        m.put("extendedProps", ext);
+        return m;
     }
 
     private String fc(EventTime t) {
