@@ -164,6 +164,7 @@
     var m = /^calendar\/(\d{4}-\d{2}-\d{2})$/.exec(h);   // #calendar/2026-12-07 opens the calendar at that date
     if (m) { h = 'calendar'; gotoDate = m[1]; }
     if (['calendar', 'agents', 'destinations', 'conflicts', 'updates'].indexOf(h) < 0) { h = 'calendar'; }
+    if (view !== h) { notice(''); }
     view = h;
     document.querySelectorAll('.tabs a').forEach(function (a) {
       if (a.getAttribute('data-view') === h) { a.setAttribute('aria-current', 'page'); }
@@ -183,7 +184,11 @@
   }
 
   function refresh(first) {
-    if (!session || !session.authenticated || busy) { return; }
+    if (!session || !session.authenticated) { return; }
+    if (busy) {
+      if (first) { setTimeout(function () { refresh(true); }, 250); }   // a view change waits for the running refresh
+      return;
+    }
     if (document.querySelector('dialog[open]') && !first) { return; }
     busy = true;
     var p;
@@ -199,6 +204,16 @@
     }).then(function () { busy = false; });
   }
 
+  var shown = {};
+
+  /** True when this view already shows exactly this data: then it is not rebuilt (keeps focus and scroll). */
+  function unchanged(name, data) {
+    var key = JSON.stringify(data);
+    if (shown[name] === key) { return true; }
+    shown[name] = key;
+    return false;
+  }
+
   function countConflicts() {
     return api('GET', '/sync/conflicts/recent?status=open&limit=1000').then(function (r) {
       var n = r.ok ? r.data.count : 0;
@@ -211,14 +226,24 @@
 
   // ------------------------------------------------------------------ calendar
 
+  var NARROW_TOOLBAR = { left: 'prev,next today', center: 'title', right: 'listWeek,dayGridMonth' };
+  var WIDE_TOOLBAR = { left: 'prev,next today', center: 'title', right: 'dayGridMonth,timeGridWeek,listWeek' };
+
+  function isNarrow() { return window.matchMedia('(max-width: 640px)').matches; }
+
   function refreshCalendar(first) {
     if (!calendar) {
-      var narrow = window.matchMedia('(max-width: 640px)').matches;
+      var narrow = isNarrow();
       calendar = new FullCalendar.Calendar($('calendar'), {
         initialView: narrow ? 'listWeek' : 'dayGridMonth',
-        headerToolbar: narrow
-          ? { left: 'prev,next today', center: 'title', right: 'listWeek,dayGridMonth' }
-          : { left: 'prev,next today', center: 'title', right: 'dayGridMonth,timeGridWeek,listWeek' },
+        headerToolbar: narrow ? NARROW_TOOLBAR : WIDE_TOOLBAR,
+        windowResize: function () {
+          // a phone-sized window gets the list of the week, a wide one the month
+          var n = isNarrow();
+          calendar.setOption('headerToolbar', n ? NARROW_TOOLBAR : WIDE_TOOLBAR);
+          if (n && calendar.view.type !== 'listWeek') { calendar.changeView('listWeek'); }
+          if (!n && calendar.view.type === 'listWeek') { calendar.changeView('dayGridMonth'); }
+        },
         height: 'auto',
         nowIndicator: true,
         firstDay: 1,
@@ -478,6 +503,7 @@
         return api('GET', '/sync/agents/' + encodeURIComponent(a.id) + '/status').then(function (s) { return s.ok ? s.data : a; });
       }));
     }).then(function (agents) {
+      if (unchanged('agents', agents)) { return; }
       var body = clear($('agents-body'));
       if (!agents.length) { body.appendChild(el('p', { 'class': 'empty', text: 'No agent has registered yet.' })); return; }
       var grid = el('div', { 'class': 'grid' });
@@ -522,6 +548,7 @@
   function renderDestinations() {
     return api('GET', '/sync/destinations').then(function (r) {
       if (!r.ok) { throw new Error(reasonOf(r)); }
+      if (unchanged('destinations', r.data)) { return; }
       var body = clear($('destinations-body'));
       var list = r.data.destinations || [];
       if (!list.length) {
@@ -623,6 +650,7 @@
   function renderConflicts() {
     return api('GET', '/sync/conflicts/recent?status=open&limit=200').then(function (r) {
       if (!r.ok) { throw new Error(reasonOf(r)); }
+      if (unchanged('conflicts', r.data)) { return; }
       var body = clear($('conflicts-body'));
       if (!r.data.conflicts.length) {
         body.appendChild(el('p', { 'class': 'empty', text: 'No open conflict. (Conflicts wait here when the strategy is manual.)' }));
@@ -678,6 +706,7 @@
         });
       }));
     }).then(function (list) {
+      if (unchanged('updates', list)) { return; }
       var body = clear($('updates-body'));
       if (!list.length) { body.appendChild(el('p', { 'class': 'empty', text: 'No agent.' })); return; }
       list.forEach(function (x) {

@@ -1,6 +1,8 @@
 package io.chronoroute.master.console;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -64,10 +66,41 @@ public class ConsoleSessionFilter extends OncePerRequestFilter {
             return;
         }
         String pass = sessions.issue();
+        boolean async = false;
         try {
             chain.doFilter(new Pass(request, pass), response);
+            // Camel's platform-http answers asynchronously: the routes (and the guard) run after doFilter returns
+            async = request.isAsyncStarted();
+            if (async) {
+                request.getAsyncContext().addListener(new Withdraw(sessions, pass));
+            }
         } finally {
+            if (!async) {
+                sessions.withdraw(pass);
+            }
+        }
+    }
+
+    /** Withdraws the pass when an asynchronous request ends, however it ends. */
+    private record Withdraw(ConsoleSessions sessions, String pass) implements AsyncListener {
+        @Override
+        public void onComplete(AsyncEvent event) {
             sessions.withdraw(pass);
+        }
+
+        @Override
+        public void onTimeout(AsyncEvent event) {
+            sessions.withdraw(pass);
+        }
+
+        @Override
+        public void onError(AsyncEvent event) {
+            sessions.withdraw(pass);
+        }
+
+        @Override
+        public void onStartAsync(AsyncEvent event) {
+            event.getAsyncContext().addListener(this);
         }
     }
 

@@ -30,7 +30,7 @@ public class ConsoleWebSecurity {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     static final String CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-            + "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
+            + "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
 
     @Bean
     HttpSessionCsrfTokenRepository chronorouteConsoleCsrf() {

@@ -134,25 +134,21 @@ public class EventEditService {
         ConsolidatedEvent c = live(id);
         List<Map<String, Object>> origins = new ArrayList<>();
         for (String origin : c.origins()) {
-            int slash = origin.indexOf('/');
-            String agentId = slash < 0 ? origin : origin.substring(0, slash);
-            Observation obs = slash < 0 ? null : store.findObservation(agentId, origin.substring(slash + 1)).orElse(null);
-            CalendarEvent seen = obs == null ? null : WireJson.fromJson(obs.eventJson());
+            OriginView v = origin(origin);
+            var o = v.seen() == null ? null : v.seen().origin();
+            boolean divergent = v.observation() != null && !v.observation().contentHash().equals(c.contentHash());
             Map<String, Object> m = new LinkedHashMap<>();
-            m.put("agent_id", agentId);
-            var o = seen == null ? null : seen.origin();
-            m.put("source", o == null ? null : o.source());
+            m.put("agent_id", v.target().agentId());
+            m.put("source", v.target().source());
             m.put("calendar_id", o == null ? null : o.calendarId());
             m.put("calendar_name", o == null ? null : o.calendarName());
             m.put("provider", o == null ? null : o.provider());
-            m.put("divergent", obs != null && !obs.contentHash().equals(c.contentHash()));
-            AgentRecord agent = store.findAgent(agentId).orElse(null);
-            String why = agent == null ? "agent no longer registered"
-                    : o == null || o.source() == null ? "source unknown" : whyNotWritable(agent, o.source());
-            m.put("writable", why == null);
-            m.put("not_writable_reason", why);
-            if (seen != null && !obs.contentHash().equals(c.contentHash())) {
-                m.put("event", WireJson.mapper().convertValue(WireJson.writeEvent(seen.withOrigin(null)), LinkedHashMap.class));
+            m.put("divergent", divergent);
+            m.put("writable", v.notWritable() == null);
+            m.put("not_writable_reason", v.notWritable());
+            if (divergent) {
+                m.put("event", WireJson.mapper().convertValue(WireJson.writeEvent(v.seen().withOrigin(null)),
+                        LinkedHashMap.class));
             }
             origins.add(m);
         }
@@ -187,30 +183,37 @@ public class EventEditService {
         List<Target> writable = new ArrayList<>();
         List<Map<String, Object>> not = new ArrayList<>();
         for (String origin : c.origins()) {
-            int slash = origin.indexOf('/');
-            String agentId = slash < 0 ? origin : origin.substring(0, slash);
-            String key = slash < 0 ? "" : origin.substring(slash + 1);
-            Observation obs = store.findObservation(agentId, key).orElse(null);
-            CalendarEvent seen0 = obs == null ? null : WireJson.fromJson(obs.eventJson());
-            String source = seen0 == null || seen0.origin() == null ? null : seen0.origin().source();
-            Target t = new Target(agentId, source);
-            if (!seen.add(t)) {
+            OriginView v = origin(origin);
+            if (!seen.add(v.target())) {
                 continue;
             }
-            AgentRecord agent = store.findAgent(agentId).orElse(null);
-            String why = agent == null ? "agent no longer registered"
-                    : source == null ? "source unknown" : whyNotWritable(agent, source);
-            if (why == null) {
-                writable.add(t);
+            if (v.notWritable() == null) {
+                writable.add(v.target());
             } else {
                 Map<String, Object> m = new LinkedHashMap<>();
-                m.put("agent_id", agentId);
-                m.put("source", source);
-                m.put("reason", why);
+                m.put("agent_id", v.target().agentId());
+                m.put("source", v.target().source());
+                m.put("reason", v.notWritable());
                 not.add(m);
             }
         }
         return new Split(writable, not);
+    }
+
+    /** One origin ("agentId/syncKey") of a consolidated event: what its source last said, and whether it is writable. */
+    private record OriginView(Target target, Observation observation, CalendarEvent seen, String notWritable) {
+    }
+
+    private OriginView origin(String origin) {
+        int slash = origin.indexOf('/');
+        String agentId = slash < 0 ? origin : origin.substring(0, slash);
+        Observation obs = slash < 0 ? null : store.findObservation(agentId, origin.substring(slash + 1)).orElse(null);
+        CalendarEvent seen = obs == null ? null : WireJson.fromJson(obs.eventJson());
+        String source = seen == null || seen.origin() == null ? null : seen.origin().source();
+        AgentRecord agent = store.findAgent(agentId).orElse(null);
+        String why = agent == null ? "agent no longer registered"
+                : source == null ? "source unknown" : whyNotWritable(agent, source);
+        return new OriginView(new Target(agentId, source), obs, seen, why);
     }
 
     /** Null when the agent reports {@code source} as writable; else why it cannot be written. */
