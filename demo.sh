@@ -23,7 +23,9 @@ fi
 mkdir -p "$DATA/exports" "$DATA/sources" "$DATA/logs"
 # The agent watches a copy of the sample exports: edit, add or delete .ics files there and watch the feed follow.
 cp -rn demo/ics-exports/. "$DATA/exports/"
-cp src-routes-yaml/examples/agent/demo-ics.camel.yaml "$DATA/sources/"
+# The demo's copy is writable: edits made in the web console are written into these files by the agent.
+cp src-routes-yaml/examples/agent/demo-ics.camel.yaml "$DATA/sources/demo-ics.camel.yaml"
+printf '      - name: allowEventUpdates\n        value: "true"\n' >> "$DATA/sources/demo-ics.camel.yaml"
 # ... and a synthetic Outlook for Mac profile (olk15 files + Outlook.sqlite, written by the olk15 CLI), read by the
 # Outlook-for-Mac source exactly as it would read ~/Library/Group Containers/.../Main Profile/Data.
 if [ ! -d "$DATA/outlook-mac/Data/Events" ]; then
@@ -40,6 +42,7 @@ java $MASTER_JVM -jar master-routes/target/chronoroute-master.jar \
   --server.port="$MASTER_PORT" --chronoroute.data-dir="$DATA/master" \
   --chronoroute.admin-token="$DEMO_ADMIN_TOKEN" --chronoroute.feed-token="$DEMO_FEED_TOKEN" \
   --chronoroute.enrollment-secret="$DEMO_ENROLLMENT" --chronoroute.console.password="$DEMO_CONSOLE_PASSWORD" \
+  --chronoroute.events.default-target=demo-agent/demo-ics \
   > "$DATA/logs/master.log" 2>&1 &
 MASTER=$!
 java $JVM -jar agent-routes/target/chronoroute-agent.jar \
@@ -70,11 +73,12 @@ done
 cat <<TXT
 
 Chronoroute demo is running.
+  Web console:         http://127.0.0.1:$MASTER_PORT/   (user admin, password $DEMO_CONSOLE_PASSWORD)
   Consolidated calendar (subscribe in any calendar app):
       http://127.0.0.1:$MASTER_PORT/calendar.ics?token=$DEMO_FEED_TOKEN
   FullCalendar JSON:   curl -H "Authorization: Bearer $DEMO_ADMIN_TOKEN" http://127.0.0.1:$MASTER_PORT/sync/events/fullcalendar
   Agents and stats:    curl -H "Authorization: Bearer $DEMO_ADMIN_TOKEN" http://127.0.0.1:$MASTER_PORT/sync/agents/status
-  API description:     http://127.0.0.1:$MASTER_PORT/api-doc
+  API description:     http://127.0.0.1:$MASTER_PORT/api-doc   (interactive: http://127.0.0.1:$MASTER_PORT/console/api.html)
   Hawtio (routes):     http://127.0.0.1:$MASTER_PORT/actuator/hawtio/   (user admin, password $DEMO_CONSOLE_PASSWORD)
   The agent watches:   $DATA/exports   (add, edit or delete .ics files; changes reach the feed within seconds)
                        $DATA/outlook-mac   (a synthetic Outlook for Mac profile: 300 events in 6 accounts)

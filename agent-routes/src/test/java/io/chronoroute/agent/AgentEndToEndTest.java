@@ -320,6 +320,29 @@ class AgentEndToEndTest {
         await().atMost(WAIT).until(() -> processedCount("upd-3") == 1);
         assertThat(created).doesNotExist();
         await().atMost(WAIT).untilAsserted(() -> assertThat(MASTER.titles()).doesNotContain("Renamed by master"));
+
+        // a seed-style delete names the UID alone (no start): a complete delete, not a "start missing" rejection
+        Path second = WRITABLE.resolve(IcsFolderSource.newFileName("m1b@master"));
+        MASTER.queueUpdate("upd-3b", "event_update", eventUpdate("create", "writable", "m1b@master", "Delete by uid"));
+        await().atMost(WAIT).until(() -> processedCount("upd-3b") == 1 && Files.exists(second));
+        ObjectNode byUid = WireJson.mapper().createObjectNode();
+        byUid.put("action", "delete");
+        byUid.put("source", "writable");
+        byUid.putObject("event").put("uid", "m1b@master");
+        MASTER.queueUpdate("upd-3c", "event_update", byUid);
+        await().atMost(WAIT).until(() -> processedCount("upd-3c") == 1);
+        assertThat(processedBody("upd-3c")).isEmpty();
+        assertThat(second).doesNotExist();
+        await().atMost(WAIT).untilAsserted(() -> assertThat(MASTER.titles()).doesNotContain("Delete by uid"));
+    }
+
+    @Test
+    @Order(8)
+    void heartbeatsSayWhichSourcesAcceptWrites() {
+        JsonNode stats = MASTER.heartbeats().get(MASTER.heartbeats().size() - 1).json().get("stats");
+        Map<String, Boolean> writable = new java.util.TreeMap<>();
+        stats.get("source_list").forEach(s -> writable.put(s.get("name").asText(), s.get("writable").asBoolean()));
+        assertThat(writable).containsEntry("writable", true).containsEntry("readonly", false);
     }
 
     @Test

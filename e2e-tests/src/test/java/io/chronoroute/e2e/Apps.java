@@ -41,6 +41,11 @@ final class Apps implements AutoCloseable {
     private AppProcess agent;
 
     Apps(Path work) throws IOException {
+        this(work, false);
+    }
+
+    /** @param writable whether the agent's folder source accepts the master's event updates (allowEventUpdates) */
+    Apps(Path work, boolean writable) throws IOException {
         this.work = Files.createDirectories(work);
         this.exports = Files.createDirectories(work.resolve("exports"));
         Path sources = Files.createDirectories(work.resolve("sources"));
@@ -57,7 +62,9 @@ final class Apps implements AutoCloseable {
                         value: "300"
                       - name: readLockCheckInterval
                         value: "200"
-                """.formatted(exports.toAbsolutePath()));
+                      - name: allowEventUpdates
+                        value: "%s"
+                """.formatted(exports.toAbsolutePath(), writable));
     }
 
     AppProcess newMaster(List<String> extraArgs) {

@@ -306,6 +306,10 @@ public class HeartbeatService {
             if (!problems.path("version").asText().equals(tx.meta(PROBLEMS_ACKED))) {
                 body.set("problems", problems); // only when the list changed since the master last confirmed it
             }
+            // which sources accept the master's event_update (the master writes edits only through those)
+            ArrayNode sourceList = stats.putArray("source_list");
+            sources.all().stream().sorted(java.util.Comparator.comparing(SourceConfig::name)).forEach(s ->
+                    sourceList.addObject().put("name", s.name()).put("writable", s.allowEventUpdates()));
             body.put("protocol", 2);
             ArrayNode changed = body.putArray("changed");
             ArrayNode deleted = body.putArray("deleted");

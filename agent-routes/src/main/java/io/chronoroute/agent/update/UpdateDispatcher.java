@@ -116,12 +116,33 @@ public class UpdateDispatcher {
         }
         CalendarEvent event;
         try {
-            event = WireJson.readEvent(data.path("event"), source.zone());
+            JsonNode wire = data.path("event");
+            event = WireJson.readEvent("delete".equals(action) ? deleteTarget(wire) : wire, source.zone());
         } catch (WireFormatException e) {
             throw new UpdateFailedException("invalid event: " + e.getMessage(), true, e);
         }
         icsFolderSource.applyEventUpdate(source, action, event);
         return action + " " + event.uid() + " in source '" + sourceName + "'";
+    }
+
+    /**
+     * A delete needs only the UID (and the recurrence id of one occurrence): the seed's {@code {id}} or
+     * {@code {uid}} alone is a complete delete. The reader wants a start, so an event without one is read with its
+     * recurrence id (or a placeholder date) as start; only UID and recurrence id are used to find what to delete.
+     */
+    static JsonNode deleteTarget(JsonNode wire) {
+        if (!wire.isObject() || wire.hasNonNull("start") || wire.hasNonNull("start_time")) {
+            return wire;
+        }
+        ObjectNode copy = ((ObjectNode) wire).deepCopy();
+        copy.remove(java.util.List.of("end", "end_time", "duration"));
+        JsonNode rid = wire.get("recurrence_id");
+        if (rid != null && !rid.isNull()) {
+            copy.set("start", rid);
+        } else {
+            copy.putObject("start").put("date", "1970-01-01");
+        }
+        return copy;
     }
 
     private String syncConfig(JsonNode data) throws UpdateFailedException {

@@ -83,6 +83,16 @@ public class AgentAdminService {
         out.put("online_agents", online);
         out.put("offline_agents", agents.size() - online);
         out.put("agents", agents);
+        // the seed's map, as its React component reads it: {id: {name, status, last_check_in}}
+        Map<String, Object> seed = new LinkedHashMap<>();
+        for (Map<String, Object> m : agents) {
+            Map<String, Object> one = new LinkedHashMap<>();
+            one.put("name", m.get("name"));
+            one.put("status", m.get("status"));
+            one.put("last_check_in", m.get("last_seen"));
+            seed.put((String) m.get("id"), one);
+        }
+        out.put("agent_status", seed);
         return out;
     }
 
@@ -94,6 +104,9 @@ public class AgentAdminService {
         out.put("interval_minutes", a.intervalMinutes());
         out.put("capabilities", a.capabilities());
         out.put("stats", a.stats());
+        Object transport = a.config().get("transport");
+        out.put("transport", transport != null ? transport.toString()
+                : AgentRegistration.IMPORT_AGENT.equals(a.id()) ? "import" : "http");
         out.put("digest", store.agentDigest(agentId));
         out.put("observations", store.observationCount(agentId));
         out.put("pending_updates", store.pendingUpdates(agentId).size());

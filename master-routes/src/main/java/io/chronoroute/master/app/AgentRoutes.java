@@ -1,5 +1,6 @@
 package io.chronoroute.master.app;
 
+import io.chronoroute.master.edit.EventEditService;
 import io.chronoroute.master.security.AccessGuard;
 import io.chronoroute.master.security.AgentRegistration;
 import org.apache.camel.builder.RouteBuilder;
@@ -13,11 +14,14 @@ public class AgentRoutes extends RouteBuilder {
     private final AccessGuard guard;
     private final AgentRegistration registration;
     private final AgentAdminService admin;
+    private final EventEditService edits;
 
-    public AgentRoutes(AccessGuard guard, AgentRegistration registration, AgentAdminService admin) {
+    public AgentRoutes(AccessGuard guard, AgentRegistration registration, AgentAdminService admin,
+                       EventEditService edits) {
         this.guard = guard;
         this.registration = registration;
         this.admin = admin;
+        this.edits = edits;
     }
 
     @Override
@@ -46,9 +50,14 @@ public class AgentRoutes extends RouteBuilder {
                 .bean(guard, "admin")
                 .bean(admin, "deleteAgent");
 
+        // DELETE /sync/events/{x}: x is a consolidated event's id (32 hex, live) → delete that event through its
+        // origins; else the seed's meaning, x is an agent whose observations are removed.
         from("direct:master-delete-agent-events").routeId("master-delete-agent-events")
                 .bean(guard, "admin")
-                .bean(admin, "deleteEvents");
+                .choice()
+                    .when(method(edits, "isEventId(${header.agent_id})")).bean(edits, "delete")
+                    .otherwise().bean(admin, "deleteEvents")
+                .end();
 
         from("direct:master-cleanup-agents").routeId("master-cleanup-agents")
                 .bean(guard, "admin")

@@ -35,6 +35,7 @@ public class MasterSecrets {
     private final String adminHash;
     private final String feedHash;
     private final String enrollHash;
+    private final String feedToken;
 
     public MasterSecrets(ChronorouteProperties props, MasterStore store) {
         List<String> fileLines = new ArrayList<>();
@@ -43,6 +44,7 @@ public class MasterSecrets {
         String enroll = resolve(props.enrollmentSecret(), ENROLL, "enrollment_secret", store, fileLines);
         this.adminHash = Tokens.sha256Hex(admin);
         this.feedHash = Tokens.sha256Hex(feed);
+        this.feedToken = feed;
         this.enrollHash = Tokens.sha256Hex(enroll);
         if (!fileLines.isEmpty()) {
             Path file = props.dataDir().resolve("secrets.txt").toAbsolutePath();
@@ -89,6 +91,11 @@ public class MasterSecrets {
 
     public boolean isFeedToken(String presented) {
         return Tokens.matches(presented, feedHash);
+    }
+
+    /** The feed token itself: the web console shows the subscription URL to its logged-in user. */
+    public String feedToken() {
+        return feedToken;
     }
 
     public boolean isEnrollmentSecret(String presented) {

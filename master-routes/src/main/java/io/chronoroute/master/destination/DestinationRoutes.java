@@ -54,8 +54,11 @@ public class DestinationRoutes extends RouteBuilder {
                 .to(GUARD).bean(DestinationApi.class, "calendars(${header.destination})")
                 .bean(DestinationApi.class, "reply");
         // Camel's REST DSL wants one direct endpoint per verb: POST (the seed's spelling) answers the same as GET.
+        // Its own steps, not a hop to direct:master-google-calendars: the REST DSL inlines that route into the GET
+        // verb, leaving no consumer on the direct endpoint (the POST waited 30 s and answered 500).
         from("direct:master-google-calendars-post").routeId("master-google-calendars-post")
-                .to("direct:master-google-calendars");
+                .to(GUARD).bean(DestinationApi.class, "calendars(${header.destination})")
+                .bean(DestinationApi.class, "reply");
         from("direct:master-destination-google").routeId("master-destination-google")
                 .to(GUARD).convertBodyTo(String.class).bean(DestinationApi.class, "configureGoogle(${body})")
                 .bean(DestinationApi.class, "reply");

@@ -193,11 +193,30 @@ public class FeedService {
         });
     }
 
-    /** FullCalendar event objects, streamed as one JSON array: id, title, start, end, allDay, extendedProps. */
+    /**
+     * FullCalendar event objects, streamed as one JSON array: id, title, start, end, allDay, extendedProps{origins,
+     * location, ...}. With {@code expand=true} and both bounds, a recurring series becomes its occurrences in the
+     * window (id and groupId = the series' id), without its EXDATEs and without the occurrences its overrides replace;
+     * a cancelled override (STATUS:CANCELLED) removes its occurrence and is not shown itself. Expanding walks the store
+     * twice: first for the overrides' recurrence ids (only those are held), then to write the answer.
+     */
     public InputStream fullCalendar(@Header("start") String start, @Header("end") String end,
-                                    @Header("from") String from, @Header("to") String to, Exchange exchange) {
+                                    @Header("from") String from, @Header("to") String to,
+                                    @Header("expand") String expand, Exchange exchange) {
         Instant f = parseBound(start != null ? start : from, start != null ? "start" : "from", false);
         Instant t = parseBound(end != null ? end : to, end != null ? "end" : "to", true);
+        boolean expanding = "true".equalsIgnoreCase(expand) && f != null && t != null;
+        Map<String, Set<Instant>> overridden = new java.util.HashMap<>();
+        if (expanding) {
+            Walk first = new Walk(store, null);
+            for (ConsolidatedEvent c = first.next(); c != null; c = first.next()) {
+                CalendarEvent e = decode(c, "fullcalendar");
+                if (e != null && e.isOverride()) {
+                    overridden.computeIfAbsent(e.uid(), u -> new java.util.HashSet<>())
+                            .add(e.recurrenceId().toInstant(displayZone));
+                }
+            }
+        }
         exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, "application/json");
         Walk walk = new Walk(store, null);
         ObjectMapper json = WireJson.mapper();
@@ -216,23 +235,31 @@ public class FeedService {
                 if (e == null || !inRange(e, f, t)) {
                     continue;
                 }
-                Map<String, Object> m = new LinkedHashMap<>();
-                m.put("id", c.identity());
-                m.put("title", e.title() == null ? "" : e.title());
-                m.put("start", fc(e.start()));
-                if (e.end() != null) {
-                    m.put("end", fc(e.end()));
+                if (expanding && e.isOverride() && "CANCELLED".equalsIgnoreCase(e.status())) {
+                    continue;
                 }
-                m.put("allDay", e.isAllDay());
-                Map<String, Object> ext = new LinkedHashMap<>();
-                ext.put("origins", originAgents(c));
-                ext.put("location", e.location());
-                ext.put("uid", e.uid());
-                ext.put("status", e.status());
-                ext.put("recurring", e.isRecurringMaster());
-                m.put("extendedProps", ext);
-                byte[] b = json.writeValueAsBytes(m);
-                return count[0]++ == 0 ? b : prefixComma(b);
+                List<Map<String, Object>> items = new ArrayList<>(1);
+                if (expanding && e.isRecurringMaster()) {
+                    for (SeriesExpander.Occurrence o : SeriesExpander.expand(e, f, t, displayZone,
+                            overridden.getOrDefault(e.uid(), Set.of()))) {
+                        Map<String, Object> m = fcEvent(c, e, o.start(), o.end());
+                        m.put("groupId", c.identity());
+                        items.add(m);
+                    }
+                } else if (!expanding || e.isOverride() || inWindow(e, f, t)) {
+                    items.add(fcEvent(c, e, e.start(), e.end()));
+                }
+                if (items.isEmpty()) {
+                    continue;
+                }
+                java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+                for (Map<String, Object> m : items) {
+                    if (count[0]++ > 0) {
+                        out.write(',');
+                    }
+                    out.write(json.writeValueAsBytes(m));
+                }
+                return out.toByteArray();
             }
             stage[0] = 2;
             return utf8("]");
@@ -365,6 +392,32 @@ public class FeedService {
         String lastIdentity() {
             return lastIdentity;
         }
+    }
+
+    private boolean inWindow(CalendarEvent e, Instant from, Instant to) {
+        Instant s = e.start().toInstant(displayZone);
+        Instant en = e.end() == null ? s : e.end().toInstant(displayZone);
+        return s.isBefore(to) && !en.isBefore(from);
+    }
+
+    private Map<String, Object> fcEvent(ConsolidatedEvent c, CalendarEvent e, EventTime start, EventTime end) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", c.identity());
+        m.put("title", e.title() == null ? "" : e.title());
+        m.put("start", fc(start));
+        if (end != null) {
+            m.put("end", fc(end));
+        }
+        m.put("allDay", e.isAllDay());
+        Map<String, Object> ext = new LinkedHashMap<>();
+        ext.put("origins", originAgents(c));
+        ext.put("location", e.location());
+        ext.put("uid", e.uid());
+        ext.put("status", e.status());
+        ext.put("recurring", e.isRecurringMaster());
+        ext.put("override", e.isOverride());
+        m.put("extendedProps", ext);
+        return m;
     }
 
     private String fc(EventTime t) {

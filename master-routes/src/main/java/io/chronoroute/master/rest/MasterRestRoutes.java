@@ -130,10 +130,36 @@ public class MasterRestRoutes extends RouteBuilder {
                 .description("Consolidated events as FullCalendar JSON (streamed)").produces(JSON)
                 .param().name("start").type(RestParamType.query).required(false).endParam()
                 .param().name("end").type(RestParamType.query).required(false).endParam()
+                .param().name("expand").type(RestParamType.query).required(false)
+                .description("true: recurring series as their occurrences between start and end").endParam()
                 .to("direct:master-list-fullcalendar")
 
+                .post("/events").routeId("master-rest-create-event").bindingMode(RestBindingMode.off)
+                .description("Create an event (any wire spelling, optional target {agent_id, source}, else "
+                        + "chronoroute.events.default-target) in a writable calendar: 202, queued as event_update")
+                .consumes(JSON).produces(JSON)
+                .responseMessage().code(202).message("queued to the target calendar").endResponseMessage()
+                .responseMessage().code(409).message("target not writable, or uid exists").endResponseMessage()
+                .to("direct:master-create-event")
+
+                .get("/events/{id}").routeId("master-rest-read-event")
+                .description("One event (id from GET /sync/events): its origins (agent, source, calendar, divergent, "
+                        + "writable) and open conflicts").produces(JSON)
+                .param().name("id").type(RestParamType.path).required(true).endParam()
+                .to("direct:master-read-event")
+
+                .put("/events/{id}").routeId("master-rest-update-event").bindingMode(RestBindingMode.off)
+                .description("Replace an event (id from GET /sync/events) in every writable calendar it comes from: "
+                        + "202 with origins_written and origins_not_writable")
+                .consumes(JSON).produces(JSON)
+                .param().name("id").type(RestParamType.path).required(true).endParam()
+                .responseMessage().code(202).message("queued to the writable origins").endResponseMessage()
+                .responseMessage().code(409).message("no origin accepts writes").endResponseMessage()
+                .to("direct:master-update-event")
+
                 .delete("/events/{agent_id}").routeId("master-rest-delete-agent-events")
-                .description("Remove all observations of one agent").produces(JSON)
+                .description("An event id (from GET /sync/events): delete the event in every writable calendar it "
+                        + "comes from (202). An agent id (seed): remove all observations of that agent").produces(JSON)
                 .param().name("agent_id").type(RestParamType.path).required(true).endParam()
                 .to("direct:master-delete-agent-events")
 

@@ -1,6 +1,7 @@
 package io.chronoroute.master.security;
 
 import io.chronoroute.master.config.MasterSecrets;
+import io.chronoroute.master.console.ConsoleSessions;
 import io.chronoroute.master.rest.ApiException;
 import io.chronoroute.master.store.AgentRecord;
 import io.chronoroute.master.store.MasterStore;
@@ -25,6 +26,8 @@ import java.util.Optional;
  *   <li><b>adminOrSelf</b> (read-only status/history of one agent): the admin token or that agent's own
  *       credential; another agent's credential → 403.</li>
  *   <li><b>feed</b>: {@code ?token=<feed token>} → else 401.</li>
+ *   <li>The web console's logged-in session counts as the admin on admin and adminOrSelf checks, through the
+ *       one-time pass of {@link ConsoleSessions} (a request with a bearer token is judged by its token).</li>
  * </ul>
  * Credentials are compared as SHA-256 digests in constant time; the Authorization header and the feed token are
  * removed from the message once read so no later step can log or forward them.
@@ -35,11 +38,18 @@ public class AccessGuard {
     private final MasterStore store;
     private final MasterSecrets secrets;
     private final LegacyMode legacy;
+    private final ConsoleSessions console;
 
-    public AccessGuard(MasterStore store, MasterSecrets secrets, LegacyMode legacy) {
+    public AccessGuard(MasterStore store, MasterSecrets secrets, LegacyMode legacy, ConsoleSessions console) {
         this.store = store;
         this.secrets = secrets;
         this.legacy = legacy;
+        this.console = console;
+    }
+
+    /** Removes the console pass header; true when it is the pass of a logged-in console request in progress. */
+    private boolean consoleSession(Exchange exchange) {
+        return console.redeem(exchange.getMessage().removeHeader(ConsoleSessions.HEADER));
     }
 
     /** Reads and removes the bearer token; keeps it in an exchange property for registration. */
@@ -133,7 +143,12 @@ public class AccessGuard {
 
     /** Admin endpoints. */
     public void admin(Exchange exchange) {
+        boolean session = consoleSession(exchange);
         String bearer = takeBearer(exchange);
+        if (bearer == null && session) {
+            exchange.setProperty(SecurityHeaders.PRINCIPAL_KIND, "admin");
+            return;
+        }
         if (bearer == null) {
             throw ApiException.unauthorized("Authorization: Bearer <admin token> required");
         }
@@ -150,11 +165,12 @@ public class AccessGuard {
     /** Read-only views of one agent: the admin, or the agent itself. 404 for an unknown id (after auth). */
     public void adminOrSelf(Exchange exchange) {
         String id = pathAgentId(exchange);
+        boolean session = consoleSession(exchange);
         String bearer = takeBearer(exchange);
-        if (bearer == null) {
+        if (bearer == null && !session) {
             throw ApiException.unauthorized("Authorization: Bearer <admin token or credential> required");
         }
-        if (secrets.isAdminToken(bearer)) {
+        if (bearer == null || secrets.isAdminToken(bearer)) {
             exchange.setProperty(SecurityHeaders.PRINCIPAL_KIND, "admin");
         } else {
             Optional<String> owner = ownerOf(bearer);

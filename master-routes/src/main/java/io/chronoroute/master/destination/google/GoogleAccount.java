@@ -18,7 +18,7 @@ import java.util.Map;
  * One Google account reached through Camel: a dedicated {@code google-calendar} component instance registered as
  * {@code google-calendar-<destination>} (the component caches one client, so each account needs its own
  * instance), wired to a {@link ChronorouteGoogleClientFactory}, and a {@link ProducerTemplate}. Calls go to
- * {@code google-calendar-<destination>://events/insert|update|delete|get|list} and {@code calendarList/list}, every
+ * {@code google-calendar-<destination>://events/insert|update|delete|get|list} and {@code list/list} (the account's calendar list), every
  * argument as a {@code CamelGoogleCalendar.<name>} header so the endpoint URIs stay constant (one endpoint per
  * method). Batch requests, which the component does not offer, go through the component's own client
  * ({@link #client()}).
@@ -96,7 +96,7 @@ public final class GoogleAccount implements AutoCloseable {
         do {
             Map<String, Object> args = new HashMap<>();
             args.put("pageToken", page);
-            CalendarList list = (CalendarList) call("calendarList/list", args);
+            CalendarList list = (CalendarList) call("list/list", args); // the component names CalendarList "list"
             if (list.getItems() != null) {
                 for (CalendarListEntry c : list.getItems()) {
                     Map<String, Object> m = new HashMap<>();
