@@ -183,7 +183,8 @@ public class HeartbeatService {
                 }
                 a = sent.get();
             } catch (IOException e) {
-                if (!(refusedOrReset(e) && notReady(describe(e)))) {
+                // only HTTP: a refused SMTP server or a missing drop folder is no master that is starting
+                if (!(transport.http() && refusedOrReset(e) && notReady(describe(e)))) {
                     outage("cannot reach the master at " + transport.describe() + " (" + describe(e) + ")");
                 }
                 break;
