@@ -97,11 +97,19 @@ final class Apps implements AutoCloseable {
     }
 
     void startMaster(List<String> extraArgs) {
-        master = newMaster(extraArgs).start().awaitHttpOk(masterUrl + "/health", Duration.ofSeconds(120));
+        startMaster(extraArgs, Duration.ofSeconds(120));
+    }
+
+    void startMaster(List<String> extraArgs, Duration startup) {
+        master = newMaster(extraArgs).start().awaitHttpOk(masterUrl + "/health", startup);
     }
 
     void startAgent() {
-        agent = newAgent().start().awaitHttpOk("http://127.0.0.1:" + agentPort + "/actuator/health", Duration.ofSeconds(120));
+        startAgent(Duration.ofSeconds(120));
+    }
+
+    void startAgent(Duration startup) {
+        agent = newAgent().start().awaitHttpOk("http://127.0.0.1:" + agentPort + "/actuator/health", startup);
     }
 
     AppProcess master() {
