@@ -279,7 +279,7 @@ class MasterApiTest {
     }
 
     @Test
-    void tenThousandEventsIngestQuickly() {
+    void tenThousandEventsIngestInOneHeartbeat() {
         String a = uniqueId("perf");
         String cred = register(a);
         List<Map<String, Object>> events = new ArrayList<>();
@@ -287,28 +287,13 @@ class MasterApiTest {
             events.add(event(a + "-" + i, "E" + i, "2025-06-10T09:00:00", "2025-06-10T10:00:00"));
         }
         String body = ApiClient.write(delta(a + "-1", events, List.of()));
-        // warm-up of the code path (JIT) with a full batch of another agent, then the measured one
-        String w = uniqueId("warm");
-        String credW = register(w);
-        List<Map<String, Object>> warm = new ArrayList<>();
-        for (int i = 0; i < 10_000; i++) {
-            warm.add(event(w + "-" + i, "W" + i, "2025-06-10T09:00:00", "2025-06-10T10:00:00"));
-        }
-        heartbeat(w, credW, delta(w + "-1", warm, List.of()));
         heartbeat(a, cred, delta(a + "-0", events.subList(0, 100), List.of()));
-        long t0 = System.nanoTime();
         ApiClient.Response r = api.send("POST", "/sync/agents/" + a + "/heartbeat", cred, body);
-        long millis = (System.nanoTime() - t0) / 1_000_000;
         assertThat(r.status()).as(r.body()).isEqualTo(200);
         assertThat(r.json().get("applied").get("upserted").asInt()).isEqualTo(9_900);
         assertThat(r.json().get("applied").get("unchanged").asInt()).isEqualTo(100);
-        System.out.println("10,000-event heartbeat took " + millis + " ms");
-        // Target: well under 2 s on an idle 2-core machine (HTTP + parse + consolidation + atomic store apply).
-        // The bound here only guards against regressions by an order of magnitude: build machines are shared.
-        assertThat(millis).isLessThan(10_000);
-        long t1 = System.nanoTime();
+        // how fast is measured by ./bench.sh pipeline (README, Benchmarks), never by a timed test on a shared machine
         ApiClient.Response again = heartbeat(a, cred, delta("second-batch", events, List.of()));
-        System.out.println("10,000-event unchanged heartbeat took " + (System.nanoTime() - t1) / 1_000_000 + " ms");
         assertThat(again.json().get("applied").get("unchanged").asInt()).isEqualTo(10_000);
     }
 
