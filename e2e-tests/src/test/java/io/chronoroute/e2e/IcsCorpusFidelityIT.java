@@ -94,7 +94,7 @@ class IcsCorpusFidelityIT {
 
         // the agent tells which files had problems
         JsonNode health = apps.agentHealth();
-        assertThat(health.toString()).contains("problem-c6-bad-properties.ics").contains("problem-empty.ics");
+        assertThat(health.toString()).contains("problem-c6-bad-properties.ics").contains("problem-truncated.ics");
     }
 
     private static String head(TreeSet<String> s) {
