@@ -221,6 +221,10 @@ class AgentEndToEndTest {
         await().atMost(WAIT).untilAsserted(() -> assertThat(MASTER.titles()).containsExactly("Lunch", "Standup moved"));
         await().atMost(WAIT).untilAsserted(() ->
                 assertThat(state.<Map<String, String>>read(AgentState.Tx::failedFiles)).containsKey("readonly/broken.ics"));
+        // a 0-byte file reaches the reader too (the file consumer's read lock must not hold it back) and is reported
+        write(READONLY.resolve("empty.ics"), "");
+        await().atMost(WAIT).untilAsserted(() ->
+                assertThat(state.<Map<String, String>>read(AgentState.Tx::failedFiles)).containsKey("readonly/empty.ics"));
 
         // a file that used to be fine and breaks keeps its events at the master
         write(READONLY.resolve("b.ics"), Ics.BROKEN);

@@ -25,7 +25,8 @@ import java.util.Set;
  * <ul>
  *   <li>a declared {@code Content-Length} over {@code chronoroute.max-body-bytes} → 413 at once, body unread;</li>
  *   <li>a body without a length (chunked) is counted while it streams and cut off at the limit → 413;</li>
- *   <li>on the API (everything but the console: {@code /actuator/**}, {@code /login}, {@code /logout}): form
+ *   <li>on the API (everything but the login forms: {@code /actuator/**}, {@code /login}, {@code /logout},
+ *       {@code /console/login}, {@code /console/logout}): form
  *       bodies ({@code application/x-www-form-urlencoded}, {@code multipart/form-data}) → 415 before anything
  *       parses them (a form's fields, the enrollment secret among them, would otherwise reach parameter maps and
  *       logs), a declared charset other than UTF-8 → 415, and bytes that are not UTF-8 → 400 naming the offset.</li>
@@ -46,9 +47,10 @@ public class EdgeFilter extends OncePerRequestFilter {
         this.limit = limit;
     }
 
-    /** The console's paths: Spring Security's login form posts a form there; no UTF-8/form rules apply. */
+    /** The consoles' login paths (Hawtio's and the web console's): their login forms post a form there. */
     static boolean console(String path) {
-        return path.equals("/login") || path.equals("/logout") || path.equals("/actuator")
+        return path.equals("/login") || path.equals("/logout") || path.equals("/console/login")
+                || path.equals("/console/logout") || path.equals("/actuator")
                 || path.startsWith("/actuator/");
     }
 
