@@ -75,8 +75,14 @@ public final class Browser implements AutoCloseable {
         return driver;
     }
 
+    /**
+     * A wait that retries while the page re-renders: the console rebuilds a view when its data changes, so an element
+     * found a moment ago can be gone (stale) by the time it is read.
+     */
     public WebDriverWait waiting(Duration timeout) {
-        return new WebDriverWait(driver, timeout);
+        WebDriverWait wait = new WebDriverWait(driver, timeout);
+        wait.ignoring(org.openqa.selenium.StaleElementReferenceException.class);
+        return wait;
     }
 
     public void resize(int width, int height) {
