@@ -42,6 +42,10 @@ final class ProblemReport {
             int slash = sourceAndFile.indexOf('/');
             String source = slash < 0 ? null : sourceAndFile.substring(0, slash);
             String file = slash < 0 ? sourceAndFile : sourceAndFile.substring(slash + 1);
+            if (source != null && tx.problemsOf(source, file).stream()
+                    .anyMatch(p -> p.kind() == InputProblem.Kind.FILE_REJECTED)) {
+                return; // the reader recorded it already, with its line
+            }
             all.add(item(InputProblem.Kind.FILE_REJECTED.name(), source, file, 0, null, null, null,
                     "the file was skipped, its previously collected events are kept: " + reason));
         });
