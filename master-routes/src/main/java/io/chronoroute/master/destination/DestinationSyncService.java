@@ -253,6 +253,14 @@ public class DestinationSyncService implements AutoCloseable {
         }
     }
 
+    /**
+     * Renames the destination's calendar (Google calendar summary, CalDAV displayname, Exchange folder display name)
+     * after the consolidated calendar was renamed ({@code PUT /calendars/{id}}). Issue #9: being implemented.
+     */
+    public void renameCalendar(String name, String displayName) {
+        throw new UnsupportedOperationException("renaming destination calendars is not built yet");
+    }
+
     /** Drops the cached writer (after a settings change such as a new calendar id or new credentials). */
     public void invalidate(String name) {
         Runtime rt = runtimes.remove(name);
