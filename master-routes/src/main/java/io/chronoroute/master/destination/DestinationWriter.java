@@ -50,6 +50,14 @@ public interface DestinationWriter extends AutoCloseable {
      */
     RemoteChanges readChanges(String cursor) throws Exception;
 
+    /**
+     * Renames the destination calendar (Google calendar summary, CalDAV displayname, Exchange folder display name).
+     * Issue #9: each writer implements it.
+     */
+    default void renameCalendar(String displayName) throws Exception {
+        throw new UnsupportedOperationException("this destination cannot rename its calendar");
+    }
+
     DestinationErrorClassifier classifier();
 
     @Override
