@@ -156,11 +156,6 @@ public class AirgapAgents {
                 .map(s -> s.getBytes(StandardCharsets.UTF_8));
     }
 
-    /** The bearer credential the REST route would carry (the same token). Never logged. */
-    String credentialFor(String agentId) {
-        return store.getSetting(SECRET_KEY + agentId).map(s -> box.decrypt(s, SECRET_KEY + agentId)).orElse(null);
-    }
-
     public Optional<String> emailOf(String agentId) {
         return infoOf(agentId).map(n -> n.path("email").asText(null)).filter(s -> s != null && !s.isBlank());
     }

@@ -5,6 +5,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chronoroute.master.config.ChronorouteProperties;
+import io.chronoroute.master.rest.ErrorResponder;
+import io.chronoroute.master.security.SecurityHeaders;
+import io.chronoroute.master.store.AgentRecord;
+import io.chronoroute.master.store.MasterStore;
 import io.chronoroute.processors.bundle.Bundle;
 import io.chronoroute.processors.bundle.BundleCodec;
 import io.chronoroute.processors.bundle.BundleException;
@@ -65,7 +69,8 @@ import java.util.stream.Stream;
  * <h2>Payload extension</h2>
  * The heartbeat payload is the HTTP heartbeat body, plus an optional {@code "processed":[{"update_id","success",
  * "permanent","error"}]} - the confirmations an HTTP agent sends with {@code POST .../updates/{id}/processed}. They
- * are applied first (through {@code direct:master-ack-update}), then the field is removed and the body ingested.
+ * are applied first (through {@code direct:master-ack-agent-update}), then the field is removed and the body
+ * ingested through {@code direct:master-ingest-agent}: the routes an HTTP agent's calls take once authenticated.
  * The answer payload: {@code {"status":<HTTP status>,"body":<the HTTP answer JSON>,"processed":[{"update_id",
  * "status"}]}}.
  */
@@ -85,7 +90,7 @@ public class AirgapService {
             .withZone(ZoneOffset.UTC);
 
     private final AirgapAgents agents;
-    private final AirgapLoopback loopback;
+    private final MasterStore store;
     private final AirgapSequences sequences;
     private final AirgapProperties props;
     private final CamelContext camel;
@@ -98,11 +103,11 @@ public class AirgapService {
     private final Map<String, Object> locks = new ConcurrentHashMap<>();
     private volatile ProducerTemplate producer;
 
-    public AirgapService(AirgapAgents agents, AirgapLoopback loopback, AirgapSequences sequences, AirgapProperties props,
+    public AirgapService(AirgapAgents agents, MasterStore store, AirgapSequences sequences, AirgapProperties props,
                          ChronorouteProperties master, CamelContext camel, Clock clock,
                          ObjectProvider<MeterRegistry> meters) {
         this.agents = agents;
-        this.loopback = loopback;
+        this.store = store;
         this.sequences = sequences;
         this.props = props;
         this.camel = camel;
@@ -337,7 +342,7 @@ public class AirgapService {
                     }
                     ObjectNode body = p.deepCopy();
                     body.remove("update_id");
-                    Exchange ex = call("direct:master-ack-update", agent, "/updates/" + enc(id) + "/processed",
+                    Exchange ex = call("direct:master-ack-agent-update", agent, id,
                             body.isEmpty() ? new byte[0] : bytes(body));
                     ObjectNode res = processedResults.addObject();
                     res.put("update_id", id);
@@ -346,7 +351,7 @@ public class AirgapService {
             }
             heartbeat = bytes(obj);
         }
-        Exchange ex = call("direct:master-ingest-heartbeat", agent, "/heartbeat", heartbeat);
+        Exchange ex = call("direct:master-ingest-agent", agent, null, heartbeat);
         int status = status(ex);
         if (status >= 500) {
             throw new IllegalStateException("the ingest answered " + status);
@@ -359,41 +364,36 @@ public class AirgapService {
     }
 
     /**
-     * An exchange exactly like the REST route's: path, agent_id header, Authorization, Content-Type/Length, sent to
-     * the direct route the REST verb calls. When the REST DSL has inlined that direct route into the REST route
-     * ({@code camel.rest.inline-routes}, Camel 4's default) there is no direct consumer any more: the same request is
-     * then made to the REST route itself over loopback HTTP. Either way it is the route an HTTP heartbeat takes.
+     * The agent's call as the routes behind HTTP authentication see it: the bundle's signature identified the agent,
+     * so the exchange carries the agent as {@code AccessGuard} would have set it (no credential, no HTTP), and goes
+     * to the same route an HTTP heartbeat or confirmation continues with. A refusal is answered as HTTP would answer
+     * it (status and JSON reason, by the same {@link ErrorResponder}).
      */
-    private Exchange call(String uri, String agent, String pathSuffix, byte[] body) {
-        String path = "/sync/agents/" + enc(agent) + pathSuffix;
-        String bearer = agents.credentialFor(agent);
+    private Exchange call(String uri, String agent, String updateId, byte[] body) {
+        AgentRecord record = store.findAgent(agent)
+                .orElseThrow(() -> new IllegalStateException("air-gap agent " + agent + " is not registered"));
         Exchange ex = new DefaultExchange(camel);
         ex.getMessage().setBody(body);
-        ex.getMessage().setHeader(Exchange.HTTP_METHOD, "POST");
-        ex.getMessage().setHeader(Exchange.HTTP_URI, path);
-        ex.getMessage().setHeader(Exchange.HTTP_PATH, path);
         ex.getMessage().setHeader("agent_id", agent);
         ex.getMessage().setHeader(Exchange.CONTENT_TYPE, "application/json");
         ex.getMessage().setHeader("Content-Length", Integer.toString(body.length));
-        ex.getMessage().setHeader("Authorization", "Bearer " + bearer);
-        if (pathSuffix.startsWith("/updates/")) {
-            String id = pathSuffix.substring("/updates/".length(), pathSuffix.length() - "/processed".length());
-            ex.getMessage().setHeader("update_id", java.net.URLDecoder.decode(id, StandardCharsets.UTF_8));
+        if (updateId != null) {
+            ex.getMessage().setHeader("update_id", updateId);
         }
-        if (!hasConsumer(uri)) {
-            return loopback.post(path, bearer, body, camel);
-        }
+        ex.setProperty(SecurityHeaders.AGENT_ID, agent);
+        ex.setProperty(SecurityHeaders.PRINCIPAL_KIND, "agent");
+        ex.setProperty(SecurityHeaders.AGENT, record);
         Exchange result = producer().send(uri, ex);
-        result.getMessage().removeHeader("Authorization");
         if (result.getException() != null) {
-            throw new IllegalStateException("route " + uri + " failed", result.getException());
+            result.setProperty(Exchange.EXCEPTION_CAUGHT, result.getException());
+            result.setException(null);
+            try {
+                new ErrorResponder().process(result);
+            } catch (Exception e) {
+                throw new IllegalStateException("route " + uri + " failed", e);
+            }
         }
         return result;
-    }
-
-    private boolean hasConsumer(String uri) {
-        return camel.getRoutes().stream().anyMatch(r -> uri.equals(r.getEndpoint().getEndpointUri())
-                || uri.equals(r.getEndpoint().getEndpointBaseUri()));
     }
 
     private static int status(Exchange ex) {
@@ -606,9 +606,6 @@ public class AirgapService {
         return s.replaceAll("[^A-Za-z0-9._-]", "_");
     }
 
-    private static String enc(String s) {
-        return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
-    }
 
     private static JsonNode readTree(String s) {
         if (s == null || s.isBlank()) {

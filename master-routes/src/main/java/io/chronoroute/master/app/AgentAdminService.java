@@ -1,11 +1,9 @@
 package io.chronoroute.master.app;
 
 import io.chronoroute.master.ingest.BatchIdempotentRepository;
-import io.chronoroute.master.ingest.ConsolidationAggregator;
 import io.chronoroute.master.ingest.AgentProblems;
 import io.chronoroute.master.ingest.HeartbeatReader;
 import io.chronoroute.master.ingest.HeartbeatRequest;
-import io.chronoroute.master.ingest.HeartbeatService;
 import io.chronoroute.master.ingest.Incoming;
 import io.chronoroute.master.rest.ApiException;
 import io.chronoroute.master.rest.RequestJson;
@@ -18,6 +16,7 @@ import io.chronoroute.master.stats.StatsService;
 import io.chronoroute.master.updates.UpdateQueueService;
 import org.apache.camel.Body;
 import org.apache.camel.Header;
+import org.apache.camel.ProducerTemplate;
 import org.springframework.stereotype.Component;
 
 import java.time.Clock;
@@ -40,8 +39,7 @@ public class AgentAdminService {
     private static final int DEFAULT_INTERVAL_MINUTES = 15;
 
     private final MasterStore store;
-    private final HeartbeatService heartbeats;
-    private final ConsolidationAggregator aggregator;
+    private final ProducerTemplate producer;
     private final UpdateQueueService updates;
     private final HeartbeatReader reader;
     private final RequestJson json;
@@ -49,12 +47,10 @@ public class AgentAdminService {
     private final Clock clock;
     private final AgentProblems problems;
 
-    public AgentAdminService(MasterStore store, HeartbeatService heartbeats, ConsolidationAggregator aggregator,
-                             UpdateQueueService updates, HeartbeatReader reader, RequestJson json,
+    public AgentAdminService(MasterStore store, ProducerTemplate producer, UpdateQueueService updates, HeartbeatReader reader, RequestJson json,
                              BatchIdempotentRepository batches, Clock clock, AgentProblems problems) {
         this.store = store;
-        this.heartbeats = heartbeats;
-        this.aggregator = aggregator;
+        this.producer = producer;
         this.updates = updates;
         this.reader = reader;
         this.json = json;
@@ -202,7 +198,15 @@ public class AgentAdminService {
 
     private Map<String, Object> removeObservations(AgentRecord a, String kind) {
         HeartbeatRequest req = new HeartbeatRequest(a, null, kind, null, true, List.of(), Set.of(), null, null, false);
-        return heartbeats.runDirect(req, aggregator);
+        // through the one ingest route, like every change; an admin removal deletes nothing in other calendars
+        @SuppressWarnings("unchecked")
+        Map<String, Object> answer;
+        try {
+            answer = producer.requestBody("direct:master-ingest", req, Map.class);
+        } catch (org.apache.camel.CamelExecutionException e) {
+            throw e.getCause() instanceof RuntimeException re ? re : e;
+        }
+        return answer;
     }
 
     private AgentRecord agent(String agentId) {

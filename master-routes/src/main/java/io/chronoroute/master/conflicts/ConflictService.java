@@ -1,7 +1,11 @@
 package io.chronoroute.master.conflicts;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.chronoroute.master.ingest.ChangeIngest;
+import io.chronoroute.master.ingest.OriginChange;
+import io.chronoroute.master.ingest.OriginChanges;
 import io.chronoroute.master.rest.ApiException;
+import io.chronoroute.processors.model.CalendarEvent;
 import io.chronoroute.master.rest.RequestJson;
 import io.chronoroute.master.store.Activity;
 import io.chronoroute.master.store.ChangeSet;
@@ -33,11 +37,13 @@ public class ConflictService {
     private final MasterStore store;
     private final RequestJson json;
     private final Clock clock;
+    private final ChangeIngest ingest;
 
-    public ConflictService(MasterStore store, RequestJson json, Clock clock) {
+    public ConflictService(MasterStore store, RequestJson json, Clock clock, ChangeIngest ingest) {
         this.store = store;
         this.json = json;
         this.clock = clock;
+        this.ingest = ingest;
     }
 
     public Map<String, Object> recent(@Header("limit") String limit, @Header("status") String status) {
@@ -70,19 +76,17 @@ public class ConflictService {
             throw ApiException.conflict("conflict_id", "conflict is already " + c.status().toLowerCase(java.util.Locale.ROOT));
         }
         Instant now = clock.instant();
-        ChangeSet cs = new ChangeSet();
-        if ("source_wins".equals(resolution)) {
-            ConsolidatedEvent cur = store.findConsolidated(c.identity()).orElse(null);
-            String origin = c.agentId() + "/" + c.syncKey();
-            List<String> origins = new ArrayList<>(cur == null ? List.of() : cur.origins());
-            if (!origins.contains(origin) && store.findObservation(c.agentId(), c.syncKey()).isPresent()) {
-                origins.add(origin);
-            }
-            String hash = ContentHash.of(WireJson.fromJson(c.incomingJson()));
-            cs.putConsolidated.add(new ConsolidatedEvent(c.identity(), c.incomingJson(), hash, origins,
-                    cur == null ? 1 : cur.version() + 1, cur == null ? 0 : cur.changeSeq(), now,
-                    origins.isEmpty(), origin));
+        // the winner goes through the one ingest route: the consolidated event, the destinations and every calendar
+        // the event comes from (the loser included) get it; an already equal calendar gets nothing
+        CalendarEvent winner = "source_wins".equals(resolution) && c.incomingJson() != null
+                ? WireJson.fromJson(c.incomingJson())
+                : store.findConsolidated(c.identity()).filter(e -> !e.deleted())
+                        .map(e -> WireJson.fromJson(e.eventJson())).orElse(null);
+        if (winner != null) {
+            ingest.ingest(new OriginChanges("conflict:" + c.id(),
+                    List.of(new OriginChange(c.identity(), winner.withOrigin(null), null, now, null))));
         }
+        ChangeSet cs = new ChangeSet();
         Conflict resolved = new Conflict(c.id(), c.identity(), c.agentId(), c.syncKey(), c.currentJson(),
                 c.incomingJson(), c.strategy(), "RESOLVED", resolution, c.createdAt(), now);
         cs.putConflicts.add(resolved);

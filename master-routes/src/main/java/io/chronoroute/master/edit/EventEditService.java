@@ -2,6 +2,11 @@ package io.chronoroute.master.edit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.chronoroute.master.ingest.ChangeIngest;
+import io.chronoroute.master.ingest.FanOut;
+import io.chronoroute.master.ingest.OriginChange;
+import io.chronoroute.master.ingest.OriginChanges;
+import io.chronoroute.master.ingest.OriginResult;
 import io.chronoroute.master.rest.ApiException;
 import io.chronoroute.master.rest.RequestJson;
 import io.chronoroute.master.store.AgentRecord;
@@ -11,6 +16,7 @@ import io.chronoroute.master.store.MasterStore;
 import io.chronoroute.master.store.Observation;
 import io.chronoroute.master.updates.UpdateQueueService;
 import io.chronoroute.processors.model.CalendarEvent;
+import io.chronoroute.processors.sync.ContentHash;
 import io.chronoroute.processors.sync.SyncKey;
 import io.chronoroute.processors.wire.WireFormatException;
 import io.chronoroute.processors.wire.WireJson;
@@ -20,6 +26,8 @@ import org.apache.camel.Header;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 
+import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -30,32 +38,38 @@ import java.util.UUID;
 import java.util.regex.Pattern;
 
 /**
- * Edits of the consolidated calendar, written through the calendars the event comes from:
- * {@code POST /sync/events}, {@code PUT /sync/events/{id}}, {@code DELETE /sync/events/{id}} ({@code id} as
- * {@code GET /sync/events} returns it). Nothing is changed in the master's store here: for each origin (agent +
- * source) that accepts writes, an {@code event_update} is queued for that agent; the agent writes its calendar,
- * reads it again, and the change comes back through its next heartbeat like any other edit, to the feed and every
- * destination. An origin accepts writes when its agent reports the source as writable in its heartbeat
- * ({@code stats.source_list[].writable}, an ICS folder source with {@code allowEventUpdates=true}); a source the
- * agent does not report as writable (Outlook for Mac, a read-only folder, an agent that does not say) is listed as
- * not writable, never written. Answers: 202 with the origins written and those that are not; 409 when no origin
- * accepts writes; 404 for an unknown id; 400 with the field for bad input.
+ * Edits of the consolidated calendar: {@code POST /sync/events}, {@code PUT /sync/events/{id}},
+ * {@code DELETE /sync/events/{id}} ({@code id} as {@code GET /sync/events} returns it). Each edit is a change of
+ * origin {@code api:admin} and goes through the one ingest route ({@link ChangeIngest}): the consolidated event (feed,
+ * destinations) changes at once, and the fan-out queues an {@code event_update} for every calendar the event comes
+ * from that accepts writes (a create: for the target calendar, which must accept writes). A calendar that accepts
+ * writes is one its agent reports as writable in its heartbeat ({@code stats.source_list[].writable}, an ICS folder
+ * source with {@code allowEventUpdates=true}); one that does not (Outlook for Mac, a read-only folder, an agent that
+ * does not say) is never written and is listed as divergent. Answers: 202 with the calendars written and those that
+ * cannot be; 404 for an unknown id; 400 with the field for bad input; 409 for a create into a read-only calendar.
  */
 @Component
 public class EventEditService {
+
+    /** The origin of edits made through the master's API and console. */
+    static final String ORIGIN = "api:admin";
 
     static final Pattern IDENTITY = Pattern.compile("[0-9a-f]{32}");
 
     private final MasterStore store;
     private final RequestJson json;
     private final UpdateQueueService updates;
+    private final ChangeIngest ingest;
+    private final Clock clock;
     private final String defaultTarget;
 
-    public EventEditService(MasterStore store, RequestJson json, UpdateQueueService updates,
-                            @Value("${chronoroute.events.default-target:}") String defaultTarget) {
+    public EventEditService(MasterStore store, RequestJson json, UpdateQueueService updates, ChangeIngest ingest,
+                            Clock clock, @Value("${chronoroute.events.default-target:}") String defaultTarget) {
         this.store = store;
         this.json = json;
         this.updates = updates;
+        this.ingest = ingest;
+        this.clock = clock;
         this.defaultTarget = defaultTarget == null || defaultTarget.isBlank() ? null : defaultTarget.strip();
     }
 
@@ -89,7 +103,7 @@ public class EventEditService {
         if (notWritable != null) {
             throw ApiException.conflict("target", target.agentId() + "/" + target.source() + ": " + notWritable);
         }
-        return queue("create", SyncKey.identityOf(event), event, List.of(target), List.of(), exchange);
+        return apply("create", SyncKey.identityOf(event), event, target, exchange);
     }
 
     /** {@code PUT /sync/events/{id}}: the event's new content (the whole event), written to each writable origin. */
@@ -113,16 +127,13 @@ public class EventEditService {
         if (!SyncKey.identityOf(event).equals(id)) {
             throw ApiException.badRequest("recurrence_id", "does not match the event " + id);
         }
-        Split split = split(current);
-        return queue("update", id, event, split.writable(), split.notWritable(), exchange);
+        return apply("update", id, event, null, exchange);
     }
 
     /** {@code DELETE /sync/events/{id}}: deleted in each writable origin (by UID, and recurrence id for an override). */
     public Map<String, Object> delete(@Header("agent_id") String id, Exchange exchange) {
-        ConsolidatedEvent current = live(id);
-        CalendarEvent existing = WireJson.fromJson(current.eventJson());
-        Split split = split(current);
-        return queue("delete", id, existing, split.writable(), split.notWritable(), exchange);
+        live(id);
+        return apply("delete", id, null, null, exchange);
     }
 
     /**
@@ -136,7 +147,8 @@ public class EventEditService {
         for (String origin : c.origins()) {
             OriginView v = origin(origin);
             var o = v.seen() == null ? null : v.seen().origin();
-            boolean divergent = v.observation() != null && !v.observation().contentHash().equals(c.contentHash());
+            boolean divergent = c.divergent().contains(origin) || v.seen() != null
+                    && !ContentHash.sameSubstance(v.seen(), WireJson.fromJson(c.eventJson()));
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("agent_id", v.target().agentId());
             m.put("source", v.target().source());
@@ -175,31 +187,6 @@ public class EventEditService {
         return out;
     }
 
-    private record Split(List<Target> writable, List<Map<String, Object>> notWritable) {
-    }
-
-    private Split split(ConsolidatedEvent c) {
-        Set<Target> seen = new LinkedHashSet<>();
-        List<Target> writable = new ArrayList<>();
-        List<Map<String, Object>> not = new ArrayList<>();
-        for (String origin : c.origins()) {
-            OriginView v = origin(origin);
-            if (!seen.add(v.target())) {
-                continue;
-            }
-            if (v.notWritable() == null) {
-                writable.add(v.target());
-            } else {
-                Map<String, Object> m = new LinkedHashMap<>();
-                m.put("agent_id", v.target().agentId());
-                m.put("source", v.target().source());
-                m.put("reason", v.notWritable());
-                not.add(m);
-            }
-        }
-        return new Split(writable, not);
-    }
-
     /** One origin ("agentId/syncKey") of a consolidated event: what its source last said, and whether it is writable. */
     private record OriginView(Target target, Observation observation, CalendarEvent seen, String notWritable) {
     }
@@ -218,68 +205,70 @@ public class EventEditService {
 
     /** Null when the agent reports {@code source} as writable; else why it cannot be written. */
     static String whyNotWritable(AgentRecord agent, String source) {
-        Object list = agent.stats().get("source_list");
-        if (!(list instanceof List<?> sources)) {
-            return "the agent does not report which of its sources accept writes";
-        }
-        for (Object o : sources) {
-            if (o instanceof Map<?, ?> m && source.equals(m.get("name"))) {
-                return Boolean.TRUE.equals(m.get("writable")) ? null
-                        : "read-only source" + (m.get("kind") == null ? "" : " (" + m.get("kind") + ")");
-            }
-        }
-        return "the agent does not report a source named '" + source + "'";
+        return FanOut.whyNotWritable(agent, source);
     }
 
-    private Map<String, Object> queue(String action, String id, CalendarEvent event, List<Target> writable,
-                                      List<Map<String, Object>> notWritable, Exchange exchange) {
-        if (writable.isEmpty()) {
-            StringBuilder reason = new StringBuilder("no calendar this event comes from accepts writes");
-            for (Map<String, Object> m : notWritable) {
-                reason.append("; ").append(m.get("agent_id")).append('/').append(m.get("source")).append(": ")
-                        .append(m.get("reason"));
-            }
-            throw ApiException.conflict("id", reason.toString());
+
+    /**
+     * The edit goes through the one ingest route as a change of origin {@code api:admin}: the consolidated event
+     * changes at once (feed and destinations follow), and the fan-out queues an {@code event_update} for every
+     * calendar the event comes from that accepts writes (a create: for the target calendar); a calendar that cannot
+     * be written is marked divergent. 202: the calendars are written when their agents next call.
+     */
+    private Map<String, Object> apply(String action, String id, CalendarEvent event, Target createIn,
+                                      Exchange exchange) {
+        Instant start = clock.instant();
+        OriginChange change = new OriginChange(id, event == null ? null : event.withOrigin(null), null, start,
+                createIn == null ? null : createIn.agentId() + "/" + createIn.source());
+        OriginResult r = ingest.ingest(new OriginChanges(ORIGIN, List.of(change))).get(0);
+        if (r.outcome() == OriginResult.Outcome.REJECTED) {
+            throw ApiException.badRequest("event", r.reason());
         }
-        CalendarEvent clean = event.withOrigin(null);
-        Map<String, Object> wire;
-        if ("delete".equals(action)) {
-            wire = new LinkedHashMap<>();
-            wire.put("uid", clean.uid());
-            JsonNode rid = WireJson.writeEvent(clean).get("recurrence_id");
-            if (rid != null) {
-                wire.put("recurrence_id", WireJson.mapper().convertValue(rid, Object.class));
-            }
-        } else {
-            wire = WireJson.mapper().convertValue(WireJson.writeEvent(clean), LinkedHashMap.class);
-        }
-        List<AgentUpdate> list = new ArrayList<>();
-        for (Target t : writable) {
-            Map<String, Object> data = new LinkedHashMap<>();
-            data.put("action", action);
-            data.put("source", t.source());
-            data.put("event", wire);
-            list.add(updates.newUpdate(t.agentId(), "event_update", data));
-        }
-        List<String> ids = updates.queueAll(list, "event " + action + " " + id);
         List<Map<String, Object>> written = new ArrayList<>();
-        for (int i = 0; i < writable.size(); i++) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("agent_id", writable.get(i).agentId());
-            m.put("source", writable.get(i).source());
-            m.put("update_id", ids.get(i));
-            written.add(m);
+        List<Map<String, Object>> notWritable = new ArrayList<>();
+        ConsolidatedEvent after = store.findConsolidated(id).orElse(null);
+        Set<String> agents = new LinkedHashSet<>();
+        if (createIn != null) {
+            agents.add(createIn.agentId());
+        }
+        if (after != null) {
+            for (String origin : after.origins()) {
+                agents.add(origin.substring(0, Math.max(0, origin.indexOf('/'))));
+            }
+            for (String origin : after.divergent()) {
+                OriginView v = origin(origin);
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("agent_id", v.target().agentId());
+                m.put("source", v.target().source());
+                m.put("reason", v.notWritable() == null ? "divergent" : v.notWritable());
+                notWritable.add(m);
+            }
+        }
+        for (String agentId : agents) {
+            for (AgentUpdate u : store.pendingUpdates(agentId)) {
+                if ("event_update".equals(u.type()) && id.equals(u.data().get("identity"))
+                        && ORIGIN.equals(u.data().get("changed_by")) && !u.createdAt().isBefore(start)) {
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("agent_id", agentId);
+                    m.put("source", u.data().get("source"));
+                    m.put("update_id", u.id());
+                    written.add(m);
+                }
+            }
         }
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("status", "accepted");
         out.put("action", action);
+        out.put("outcome", r.outcome().name().toLowerCase(java.util.Locale.ROOT));
         out.put("id", id);
-        out.put("uid", clean.uid());
+        out.put("uid", event != null ? event.uid()
+                : after == null ? null : WireJson.fromJson(after.eventJson()).uid());
         out.put("origins_written", written);
         out.put("origins_not_writable", notWritable);
-        out.put("message", "queued for " + written.size() + " calendar(s); the change appears once the agent has "
-                + "written it and sent its next heartbeat"
-                + (notWritable.isEmpty() ? "" : "; " + notWritable.size() + " calendar(s) cannot be written"));
+        out.put("message", "the consolidated calendar has the change; queued for " + written.size()
+                + " calendar(s), written when their agents next call"
+                + (notWritable.isEmpty() ? "" : "; " + notWritable.size() + " calendar(s) cannot be written and "
+                + "stay divergent"));
         exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, 202);
         return out;
     }

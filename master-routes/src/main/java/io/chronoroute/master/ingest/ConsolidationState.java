@@ -36,6 +36,20 @@ public final class ConsolidationState {
     int deleted;
     int unchanged;
     int conflicts;
+    /**
+     * Two-way sync: consolidated events this ingest changed (or whose winner must reach a loser), by identity, with
+     * the origin that made the change (it gets nothing back; null: every origin that differs gets the event).
+     */
+    final Map<String, FanOut.Change> fanOut = new LinkedHashMap<>();
+    /** Results of a non-agent origin's changes ({@link OriginChanges}), in order. */
+    final List<OriginResult> originResults = new ArrayList<>();
+    /**
+     * Whether a record the agent no longer has was deleted there (so the deletion reaches the other calendars):
+     * false for admin removals and imports, and for a source the agent no longer reports.
+     */
+    private java.util.function.Predicate<Observation> deletesPropagate = o -> false;
+    /** The non-agent origin of this ingest ("destination:x", "api:x", "conflict:x"); null for an agent's. */
+    final String nonAgentOrigin;
 
     /**
      * @param agentId            the agent whose observations these are
@@ -61,6 +75,7 @@ public final class ConsolidationState {
         this.items = items;
         this.unchanged = unchanged;
         this.request = request;
+        this.nonAgentOrigin = request instanceof OriginChanges oc ? oc.origin() : null;
     }
 
     /** Items per split chunk: the split costs one exchange per chunk, not per event. */
@@ -86,6 +101,43 @@ public final class ConsolidationState {
 
     String origin(String syncKey) {
         return agentId + "/" + syncKey;
+    }
+
+    /** Records that {@code identity} changed here; {@code by} (an origin) gets nothing back; null: nobody excluded. */
+    void changed(String identity, String by, String createTarget) {
+        FanOut.Change prev = fanOut.get(identity);
+        // two changes of one identity in one ingest: the later decides who made it; a create target is kept
+        fanOut.put(identity, new FanOut.Change(by, createTarget != null ? createTarget
+                : prev == null ? null : prev.createTarget()));
+    }
+
+    /** The observation of this agent as it stands in this ingest (put or removed here), else as stored. */
+    Optional<Observation> currentObservation(String syncKey) {
+        for (int i = changes.putObservations.size() - 1; i >= 0; i--) {
+            Observation o = changes.putObservations.get(i);
+            if (o.syncKey().equals(syncKey)) {
+                return Optional.of(o);
+            }
+        }
+        return hashes.containsKey(syncKey) ? storedObservation(syncKey) : Optional.empty();
+    }
+
+    boolean propagatesDeletes(Observation o) {
+        return deletesPropagate.test(o);
+    }
+
+    /** Sets which removed records count as deleted in their calendar (see {@link #propagatesDeletes}). */
+    public void deletesPropagate(java.util.function.Predicate<Observation> rule) {
+        this.deletesPropagate = rule;
+    }
+
+    /** The consolidated events after folding (the final version of each touched identity). */
+    Map<String, ConsolidatedEvent> touched() {
+        return dirty;
+    }
+
+    public List<OriginResult> originResults() {
+        return originResults;
     }
 
     ConsolidatedEvent current(String identity) {

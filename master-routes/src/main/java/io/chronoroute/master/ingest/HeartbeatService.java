@@ -31,14 +31,54 @@ public class HeartbeatService {
     private final UpdateQueueService updates;
     private final Clock clock;
     private final AgentProblems problems;
+    private final FanOut fanOut;
 
     public HeartbeatService(MasterStore store, ConflictStrategy strategy, UpdateQueueService updates, Clock clock,
-                            AgentProblems problems) {
+                            AgentProblems problems, FanOut fanOut) {
         this.store = store;
         this.strategy = strategy;
         this.updates = updates;
         this.clock = clock;
         this.problems = problems;
+        this.fanOut = fanOut;
+    }
+
+    /**
+     * The first step of the one ingest route: an agent's heartbeat (HTTP or air-gap bundle), an import or an admin
+     * removal ({@link HeartbeatRequest}), or the changes of a non-agent origin ({@link OriginChanges}).
+     */
+    public ConsolidationState prepareAny(Object request) {
+        if (request instanceof OriginChanges oc) {
+            return prepareOrigin(oc);
+        }
+        return prepare((HeartbeatRequest) request);
+    }
+
+    /** Changes of a destination, the API or a conflict resolution: one item each, folded in order. */
+    ConsolidationState prepareOrigin(OriginChanges oc) {
+        List<Incoming> items = new ArrayList<>(oc.changes().size());
+        for (OriginChange c : oc.changes()) {
+            items.add(new Incoming.Edit(c));
+        }
+        return new ConsolidationState(oc.origin(), strategy, clock.instant(), new HashMap<>(), store::findConsolidated,
+                k -> java.util.Optional.empty(), items, 0, oc);
+    }
+
+    /** The last step for a non-agent origin: fan-out, one atomic apply, one result per change. */
+    private List<OriginResult> commitOrigin(ConsolidationState state, OriginChanges oc) {
+        Instant now = state.now();
+        FanOut.Result f = fanOut.plan(state, state.changes);
+        ChangeSet cs = state.changeSet();
+        state.release(oc);
+        if (state.upserted() + state.deleted() + state.conflicts() > 0) {
+            cs.activities.add(new Activity(now, oc.origin(), "change", "upserted " + state.upserted() + ", deleted "
+                    + state.deleted() + ", unchanged " + state.unchanged() + ", conflicts " + state.conflicts()
+                    + ", updates queued " + f.updates()));
+        }
+        if (!cs.isEmpty()) {
+            store.apply(cs);
+        }
+        return List.copyOf(state.originResults());
     }
 
     public ConsolidationState prepare(HeartbeatRequest req) {
@@ -77,14 +117,49 @@ public class HeartbeatService {
                 items.add(u);
             }
         }
-        return new ConsolidationState(agentId, strategy, clock.instant(), hashes, store::findConsolidated,
-                k -> store.findObservation(agentId, k), items, unchanged, req);
+        ConsolidationState state = new ConsolidationState(agentId, strategy, clock.instant(), hashes,
+                store::findConsolidated, k -> store.findObservation(agentId, k), items, unchanged, req);
+        if (req.seen()) {
+            // a record gone from a source the agent still reads was deleted there; a source the agent no longer
+            // reports (removed from its configuration) deletes nothing elsewhere
+            Set<String> reported = reportedSources(req.stats() != null ? req.stats() : req.agent().stats());
+            state.deletesPropagate(o -> {
+                var ev = io.chronoroute.processors.wire.WireJson.fromJson(o.eventJson());
+                return ev.origin() != null && ev.origin().source() != null
+                        && reported != null && reported.contains(ev.origin().source());
+            });
+        }
+        return state;
+    }
+
+    /** Source names the agent reports in {@code stats.source_list}; null when it does not report them. */
+    private static Set<String> reportedSources(Map<String, Object> stats) {
+        Object list = stats == null ? null : stats.get("source_list");
+        if (!(list instanceof List<?> sources)) {
+            return null;
+        }
+        Set<String> names = new HashSet<>();
+        for (Object o : sources) {
+            if (o instanceof Map<?, ?> m && m.get("name") != null) {
+                names.add(String.valueOf(m.get("name")));
+            }
+        }
+        return names;
+    }
+
+    /** The last step of the one ingest route: what {@link #prepareAny} started. */
+    public Object commitAny(ConsolidationState state) {
+        if (state.request() instanceof OriginChanges oc) {
+            return commitOrigin(state, oc);
+        }
+        return commit(state);
     }
 
     public Map<String, Object> commit(ConsolidationState state) {
         HeartbeatRequest req = ((HeartbeatRequest) state.request()).withoutEvents();
         AgentRecord agent = req.agent();
         Instant now = state.now();
+        fanOut.plan(state, state.changes);
         ChangeSet cs = state.changeSet();
         state.release(req);
         boolean changed = state.upserted() + state.deleted() > 0;
@@ -133,15 +208,6 @@ public class HeartbeatService {
             resend.sort(null);
         }
         return answer(req, applied, resend, false);
-    }
-
-    /** Folds and commits without Camel (admin deletions and the like; same logic as the ingest route). */
-    public Map<String, Object> runDirect(HeartbeatRequest req, ConsolidationAggregator aggregator) {
-        ConsolidationState state = prepare(req);
-        for (Incoming item : state.getItems()) {
-            aggregator.fold(state, item);
-        }
-        return commit(state);
     }
 
     /** The answer to a replayed batch: acknowledged again, nothing applied. */

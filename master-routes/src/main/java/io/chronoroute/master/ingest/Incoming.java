@@ -27,4 +27,13 @@ public sealed interface Incoming {
     /** The agent no longer has this record. */
     record Removal(String syncKey) implements Incoming {
     }
+
+    /** A change of a non-agent origin (destination, API, conflict resolution): see {@link OriginChange}. */
+    record Edit(OriginChange change) implements Incoming {
+
+        @Override
+        public String syncKey() {
+            return change.identity();
+        }
+    }
 }

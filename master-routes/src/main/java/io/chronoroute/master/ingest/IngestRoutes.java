@@ -11,7 +11,9 @@ import org.springframework.stereotype.Component;
  * The ingest pipeline (architecture.md "Master pipeline"): authenticate → read and validate everything (nothing
  * applied on any error) → idempotent consumer on the batch id (store-backed; a replay is answered, not
  * re-applied) → split the items with the {@link ConsolidationAggregator} → {@code MasterStore.apply} (atomic)
- * → answer. {@code /sync/import/{source_id}} joins at {@code direct:master-apply-heartbeat}.
+ * → fan-out → answer. {@code /sync/import/{source_id}}, admin removals and the changes of non-agent origins
+ * ({@link ChangeIngest}) join at {@code direct:master-ingest}, the one way into the consolidated calendar; air-gap
+ * bundles join at {@code direct:master-ingest-agent}, after their own authentication.
  */
 @Component
 public class IngestRoutes extends RouteBuilder {
@@ -36,15 +38,21 @@ public class IngestRoutes extends RouteBuilder {
 
     @Override
     public void configure() {
+        // an agent's heartbeat over HTTP: authenticated here, then the agent ingest
         from("direct:master-ingest-heartbeat").routeId("master-ingest-heartbeat")
                 .bean(guard, "agent").id("master-auth-agent")
+                .to("direct:master-ingest-agent");
+
+        // an authenticated agent's heartbeat body (HTTP above, or an air-gap bundle whose signature identified the
+        // agent: the exchange property SecurityHeaders.AGENT is set by whoever authenticated it)
+        from("direct:master-ingest-agent").routeId("master-ingest-agent")
                 .bean(reader, "checkDeclaredLength").id("master-check-length")
                 .bean(reader, "read").id("master-read-heartbeat")
                 .choice()
                     .when(simple("${body.batchId} != null"))
                         .to("direct:master-dedupe-batch")
                     .otherwise()
-                        .to("direct:master-apply-heartbeat")
+                        .to("direct:master-ingest")
                 .end()
                 .marshal().json(JsonLibrary.Jackson);
 
@@ -59,12 +67,15 @@ public class IngestRoutes extends RouteBuilder {
                         .when(exchangeProperty(Exchange.DUPLICATE_MESSAGE).isEqualTo(true))
                             .bean(heartbeats, "answerDuplicate").id("master-answer-duplicate")
                         .otherwise()
-                            .to("direct:master-apply-heartbeat")
+                            .to("direct:master-ingest")
                     .end()
                 .end();
 
-        from("direct:master-apply-heartbeat").routeId("master-apply-heartbeat")
-                .bean(heartbeats, "prepare").id("master-prepare-ingest")
+        // THE way into the consolidated calendar: heartbeats, air-gap bundles, imports, admin removals, and the
+        // changes of destinations, the API and conflict resolutions (OriginChanges) all fold here:
+        // prepare -> split + aggregate (de-duplicate, conflict strategy) -> fan-out + atomic store apply -> answer
+        from("direct:master-ingest").routeId("master-ingest")
+                .bean(heartbeats, "prepareAny").id("master-prepare-ingest")
                 .setProperty(ConsolidationAggregator.STATE, body())
                 // chunks of items: one exchange per chunk keeps Camel's per-exchange cost off the per-event path
                 .split(simple("${body.chunks}"), aggregator).stopOnException().id("master-consolidate")
@@ -72,13 +83,13 @@ public class IngestRoutes extends RouteBuilder {
                 .end()
                 .setBody(exchangeProperty(ConsolidationAggregator.STATE))
                 .removeProperty(ConsolidationAggregator.STATE)
-                .bean(heartbeats, "commit").id("master-commit-ingest");
+                .bean(heartbeats, "commitAny").id("master-commit-ingest");
 
         from("direct:master-import-events").routeId("master-import-events")
                 .bean(guard, "admin")
                 .bean(reader, "checkDeclaredLength")
                 .bean(admin, "importRequest").id("master-read-import")
-                .to("direct:master-apply-heartbeat")
+                .to("direct:master-ingest")
                 .marshal().json(JsonLibrary.Jackson);
     }
 }

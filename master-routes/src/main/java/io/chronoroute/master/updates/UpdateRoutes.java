@@ -30,6 +30,10 @@ public class UpdateRoutes extends RouteBuilder {
 
         from("direct:master-ack-update").routeId("master-ack-update")
                 .bean(guard, "agent")
+                .to("direct:master-ack-agent-update");
+
+        // an authenticated agent's confirmation (HTTP above, or inside an air-gap bundle)
+        from("direct:master-ack-agent-update").routeId("master-ack-agent-update")
                 .bean(queue, "processed")
                 .marshal().json(JsonLibrary.Jackson);
 

@@ -71,7 +71,7 @@ class IngestFailureTest {
         if (camel.isStarted()) {
             return;
         }
-        AdviceWith.adviceWith(camel, "master-apply-heartbeat", a -> a.weaveById("master-commit-ingest").before()
+        AdviceWith.adviceWith(camel, "master-ingest", a -> a.weaveById("master-commit-ingest").before()
                 .process(ex -> {
                     if (FAIL.get()) {
                         throw new IllegalStateException("simulated failure before the commit");

@@ -20,6 +20,27 @@ public final class ContentHash {
     }
 
     public static String of(CalendarEvent e) {
+        return hash(e, true);
+    }
+
+    /**
+     * The hash of what an event says <i>apart from its SEQUENCE</i>: two copies of one event that differ only in the
+     * revision counter a calendar bumps when it writes (an .ics file written back gets SEQUENCE+1) are the same
+     * event. Two-way sync compares with this to recognise its own write-back coming back.
+     */
+    public static String ofSubstance(CalendarEvent e) {
+        return hash(e, false);
+    }
+
+    /** Whether two events say the same thing apart from SEQUENCE (null only equals null). */
+    public static boolean sameSubstance(CalendarEvent a, CalendarEvent b) {
+        if (a == null || b == null) {
+            return a == b;
+        }
+        return hash(a, false).equals(hash(b, false));
+    }
+
+    private static String hash(CalendarEvent e, boolean withSequence) {
         StringBuilder sb = new StringBuilder(256);
         field(sb, "uid", e.uid());
         field(sb, "rid", t(e.recurrenceId()));
@@ -43,7 +64,9 @@ public final class ContentHash {
         field(sb, "transp", e.transparency());
         field(sb, "busy", e.busyStatus());
         field(sb, "class", e.classification());
-        field(sb, "seq", e.sequence() == null ? null : e.sequence().toString());
+        if (withSequence) {
+            field(sb, "seq", e.sequence() == null ? null : e.sequence().toString());
+        }
         field(sb, "cat", sorted(e.categories()));
         return SyncKey.sha256Hex(sb.toString()).substring(0, 32);
     }

@@ -419,8 +419,7 @@ public final class EmbeddedMasterStore implements MasterStore {
             long seq = counter("changeSeq");
             List<byte[]> consolidatedJson = new ArrayList<>(cs.putConsolidated.size());
             for (ConsolidatedEvent e : cs.putConsolidated) {
-                ConsolidatedEvent s = new ConsolidatedEvent(e.identity(), e.eventJson(), e.contentHash(), e.origins(),
-                        e.version(), ++seq, e.updatedAt(), e.deleted(), e.lastWriter());
+                ConsolidatedEvent s = e.withChangeSeq(++seq);
                 stored.add(s);
                 consolidatedJson.add(StoreJson.writeBytes(s));
             }

@@ -545,8 +545,7 @@ public final class RedisMasterStore implements MasterStore {
             Map<String, String> consolidatedJson = new LinkedHashMap<>();
             List<Object> changeScores = new ArrayList<>();
             for (ConsolidatedEvent e : cs.putConsolidated) {
-                ConsolidatedEvent s = new ConsolidatedEvent(e.identity(), e.eventJson(), e.contentHash(), e.origins(),
-                        e.version(), ++seq, e.updatedAt(), e.deleted(), e.lastWriter());
+                ConsolidatedEvent s = e.withChangeSeq(++seq);
                 stored.add(s);
                 consolidatedJson.put(s.identity(), StoreJson.write(s));
                 changeScores.add((double) s.changeSeq());
