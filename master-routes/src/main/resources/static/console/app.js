@@ -330,6 +330,7 @@
     var rows = data.origins.map(function (o) {
       var tags = [];
       if (o.divergent) { tags.push(el('span', { 'class': 'tag warn', text: 'divergent' })); }
+      else if (o.update_pending) { tags.push(el('span', { 'class': 'tag', text: 'update pending' })); }
       tags.push(el('span', { 'class': 'tag' + (o.writable ? '' : ' bad'), text: o.writable ? 'writable' : 'read-only' }));
       return el('tr', null, [el('td', { text: o.agent_id }), el('td', { text: o.source || '—' }),
         el('td', { text: o.calendar_name || o.calendar_id || '—' }),

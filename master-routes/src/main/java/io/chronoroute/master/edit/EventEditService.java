@@ -147,18 +147,22 @@ public class EventEditService {
         for (String origin : c.origins()) {
             OriginView v = origin(origin);
             var o = v.seen() == null ? null : v.seen().origin();
-            boolean divergent = c.divergent().contains(origin) || v.seen() != null
-                    && !ContentHash.sameSubstance(v.seen(), WireJson.fromJson(c.eventJson()));
+            boolean differs = v.seen() != null && !ContentHash.sameSubstance(v.seen(), WireJson.fromJson(c.eventJson()));
+            boolean divergent = c.divergent().contains(origin);
+            boolean pending = differs && !divergent && store.pendingUpdates(v.target().agentId()).stream().anyMatch(u ->
+                    "event_update".equals(u.type()) && id.equals(u.data().get("identity")));
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("agent_id", v.target().agentId());
             m.put("source", v.target().source());
             m.put("calendar_id", o == null ? null : o.calendarId());
             m.put("calendar_name", o == null ? null : o.calendarName());
             m.put("provider", o == null ? null : o.provider());
+            m.put("in_sync", !differs);
+            m.put("update_pending", pending);
             m.put("divergent", divergent);
             m.put("writable", v.notWritable() == null);
             m.put("not_writable_reason", v.notWritable());
-            if (divergent) {
+            if (differs) {
                 m.put("event", WireJson.mapper().convertValue(WireJson.writeEvent(v.seen().withOrigin(null)),
                         LinkedHashMap.class));
             }
