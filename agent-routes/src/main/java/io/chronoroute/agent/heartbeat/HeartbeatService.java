@@ -289,7 +289,7 @@ public class HeartbeatService {
      * renamed by the master, else the source name and no colour). An Outlook source holds several calendars, which
      * its events name; no single calendar is claimed for it.
      */
-    static ObjectNode sourceEntry(AgentState.Tx tx, SourceConfig s) {
+    public static ObjectNode sourceEntry(AgentState.Tx tx, SourceConfig s) {
         ObjectNode n = JSON.createObjectNode();
         n.put("name", s.name());
         n.put("writable", s.allowEventUpdates());
