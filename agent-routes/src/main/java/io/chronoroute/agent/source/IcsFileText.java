@@ -184,11 +184,7 @@ final class IcsFileText {
         while (i < unfolded.length() && (Character.isLetterOrDigit(unfolded.charAt(i)) || unfolded.charAt(i) == '-')) {
             i++;
         }
-        String name = i == 0 ? null : unfolded.substring(0, i).toUpperCase(Locale.ROOT);
-        if (name != null && ("BEGIN".equals(name) || "END".equals(name))) {
-            return new Line(raw, name, unfolded);
-        }
-        return new Line(raw, name, unfolded);
+        return new Line(raw, i == 0 ? null : unfolded.substring(0, i).toUpperCase(Locale.ROOT), unfolded);
     }
 
     List<Part> parts() {

@@ -332,6 +332,11 @@ public class IcsFolderSource {
             }
             checkBase(found, baseHash, holder, label);
         }
+        if (found == null && unreadableRecord(file, event.uid(), rid)) {
+            // never a second VEVENT with the same UID and RECURRENCE-ID beside one the reader could not use
+            throw new UpdateFailedException("event " + label + " in " + holder.getFileName() + " cannot be read; "
+                    + "it is not overwritten", true);
+        }
         CalendarEvent next = nextVersion(found == null ? null : found.event(), event, create);
         if (found != null && floatingInFile(found.part())) {
             next = refloat(next, zoneReadFor(file, source));
@@ -523,6 +528,20 @@ public class IcsFolderSource {
             }
         }
         return out;
+    }
+
+    /** A VEVENT with this UID and (for a series master) no RECURRENCE-ID is in the file but was not read. */
+    private static boolean unreadableRecord(IcsFileText file, String uid, String rid) {
+        if (rid != null) {
+            return false; // an override's RECURRENCE-ID cannot be compared without reading it; appended as new
+        }
+        for (IcsFileText.Part p : file.parts()) {
+            IcsFileText.Line l = p.isComponent("VEVENT") ? p.property("UID") : null;
+            if (l != null && unescapeText(l.value().strip()).equals(uid) && p.property("RECURRENCE-ID") == null) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static IcsFileText.Part lastOfSeries(IcsFileText file, String uid) {

@@ -352,6 +352,30 @@ class IcsWriteBackTest {
         assertThat(Files.readString(file)).isEqualTo(Ics.calendar(U1));
     }
 
+    @Test
+    void aFileWithLfLineEndingsKeepsThem() throws Exception {
+        Path file = write("a.ics", Ics.calendar(U1, U2).replace("\r\n", "\n"));
+        poll("a.ics");
+
+        apply("update", stored("u1").toBuilder().title("LF kept").build(), hashSent("u1"));
+
+        String text = Files.readString(file);
+        assertThat(text).doesNotContain("\r").contains("SUMMARY:LF kept\n").contains(U2.replace("\r\n", "\n"))
+                .contains("BEGIN:VALARM\nACTION:DISPLAY\n");
+    }
+
+    @Test
+    void aVeventTheReaderCannotUseIsNeverDuplicatedNorOverwritten() throws Exception {
+        Path file = write(IcsFolderSource.newFileName("m1"), Ics.calendar("BEGIN:VEVENT\r\nUID:m1\r\n"
+                + "DTSTART:not-a-date\r\nSUMMARY:Broken\r\nEND:VEVENT\r\n"));
+        String before = Files.readString(file);
+
+        assertThatThrownBy(() -> source.applyEventUpdate(config, "create", event("m1", "From master", null), null))
+                .isInstanceOfSatisfying(UpdateFailedException.class, e -> assertThat(e.permanent()).isTrue())
+                .hasMessageContaining("cannot be read");
+        assertThat(Files.readString(file)).isEqualTo(before);
+    }
+
     private static CalendarEvent event(String uid, String title, Integer sequence) {
         return CalendarEvent.builder().uid(uid).title(title)
                 .start(EventTime.ofInstant(Instant.parse("2025-06-10T07:00:00Z"), "UTC"))
