@@ -304,6 +304,18 @@ public class ChangeCollector {
     }
 
     /**
+     * The content hash of {@code e} as {@link #onTheWire} computes it (the hash this agent sends for it, which the
+     * master hands back as an update's {@code base_hash}); null when the master could not read the event.
+     */
+    public static String hashOnTheWire(CalendarEvent e) {
+        try {
+            return ContentHash.of(WireJson.readEvent(WireJson.writeEvent(e), null));
+        } catch (WireFormatException ex) {
+            return null;
+        }
+    }
+
+    /**
      * An event the master would refuse: left out of the current set (like an event the reader rejects) and kept in
      * the rejected map with the reason, so the master's agent status shows it.
      */

@@ -283,6 +283,35 @@ public class HeartbeatService {
 
     // ------------------------------------------------------------------ building
 
+    /**
+     * One {@code stats.source_list} entry: name, writable, event count, and for a folder source its one calendar
+     * ({@code calendar_id} = the source name, as on its events; {@code calendar_name} and {@code color} as last
+     * renamed by the master, else the source name and no colour). An Outlook source holds several calendars, which
+     * its events name; no single calendar is claimed for it.
+     */
+    public static ObjectNode sourceEntry(AgentState.Tx tx, SourceConfig s) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("name", s.name());
+        n.put("writable", s.allowEventUpdates());
+        if (s.provider() != null) {
+            n.put("provider", s.provider());
+        }
+        java.util.Set<String> keys = new java.util.HashSet<>();
+        tx.filesOf(s.name()).values().forEach(f -> keys.addAll(f.keys()));
+        n.put("event_count", keys.size());
+        if (s.isIcsFolder()) {
+            JsonNode meta = tx.calendarMetadata(s.name());
+            n.put("calendar_id", s.name());
+            n.put("calendar_name", meta != null && meta.hasNonNull("name") ? meta.get("name").asText() : s.name());
+            if (meta != null && meta.hasNonNull("color")) {
+                n.put("color", meta.get("color").asText());
+            } else {
+                n.putNull("color");
+            }
+        }
+        return n;
+    }
+
     Outgoing nextOutgoing() {
         return state.write(tx -> {
             InflightBatch inflight = tx.inflight();
@@ -310,7 +339,7 @@ public class HeartbeatService {
             // which sources accept the master's event_update (the master writes edits only through those)
             ArrayNode sourceList = stats.putArray("source_list");
             sources.all().stream().sorted(java.util.Comparator.comparing(SourceConfig::name)).forEach(s ->
-                    sourceList.addObject().put("name", s.name()).put("writable", s.allowEventUpdates()));
+                    sourceList.add(sourceEntry(tx, s)));
             body.put("protocol", 2);
             ArrayNode changed = body.putArray("changed");
             ArrayNode deleted = body.putArray("deleted");

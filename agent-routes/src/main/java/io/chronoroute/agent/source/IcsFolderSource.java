@@ -1,7 +1,9 @@
 package io.chronoroute.agent.source;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.chronoroute.agent.AgentProperties;
 import io.chronoroute.agent.collect.ChangeBatch;
+import io.chronoroute.agent.collect.ChangeCollector;
 import io.chronoroute.agent.state.AgentState;
 import io.chronoroute.agent.state.FileEntry;
 import io.chronoroute.agent.update.UpdateFailedException;
@@ -28,8 +30,12 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFileAttributes;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
@@ -58,10 +64,15 @@ import java.util.concurrent.ConcurrentHashMap;
  *   <li>{@link #detectRemovedFiles}: files in the index that are no longer on disk → their events are deleted. A
  *       folder that is missing or unreadable (an unmounted share) is never taken as "all files deleted".</li>
  *   <li>{@link #applyEventUpdate}: the master's {@code event_update} (only when {@code allowEventUpdates}): create →
- *       new file {@code <sha256(uid)>.ics}; update/delete → the file that holds the UID is rewritten. Files are
- *       written atomically (temp file in the folder, then rename); the poll picks the change up like any edit.
- *       Rewriting a file keeps what the event model carries; components it does not model (VALARM, X- properties)
- *       are not written back.</li>
+ *       new file {@code <sha256(uid)>.ics}; update/delete → the file that holds the UID is edited as text
+ *       ({@link IcsFileText}): every other component stays byte for byte, the updated VEVENT keeps the original's
+ *       VALARMs, X- properties and every property the model does not carry, and gets LAST-MODIFIED and SEQUENCE+1;
+ *       floating times stay floating; VTIMEZONEs it needs are added. An update carrying a {@code base_hash} that
+ *       no longer matches the event in the file is refused (the user changed it since). Files are written
+ *       atomically (temp file in the folder, then rename) and keep their mode and owner. The written file is read
+ *       back at once ({@link Applied#reread()}) so the agent's state shows the write before the next poll.</li>
+ *   <li>{@link #renameCalendar}: the master's {@code calendar_metadata}: X-WR-CALNAME (and the colour where the
+ *       files carry one) in the source's files; the recorded name is the calendar name of its events.</li>
  * </ul>
  */
 @Component("icsFolderSource")
@@ -108,7 +119,7 @@ public class IcsFolderSource {
 
     public void register(@Header(HEADER_SOURCE) String source, @Header(HEADER_FOLDER) String folder,
                          @Header(HEADER_TIME_ZONE) String timeZone, @Header(HEADER_ALLOW_UPDATES) boolean allowEventUpdates) {
-        registry.register(new SourceConfig(source, Path.of(folder), zoneOf(timeZone), allowEventUpdates));
+        registry.register(new SourceConfig(source, Path.of(folder), zoneOf(timeZone), allowEventUpdates, PROVIDER));
     }
 
     /**
@@ -129,7 +140,10 @@ public class IcsFolderSource {
                                       @Header(Exchange.FILE_NAME) String fileName,
                                       @Header(Exchange.FILE_LAST_MODIFIED) long modified,
                                       @Header("CamelFileAbsolutePath") String absolutePath) {
-        Path file = Path.of(absolutePath);
+        return read(source, zoneOf(timeZone), fileName, modified, Path.of(absolutePath));
+    }
+
+    private List<ChangeBatch> read(String source, ZoneId zone, String fileName, long modified, Path file) {
         String sha;
         long size;
         try {
@@ -150,11 +164,12 @@ public class IcsFolderSource {
             return List.of(reportFailure(source, fileName, "empty file (0 bytes)", 0));
         }
         try {
-            ICalReadResult result = ICalCodec.read(file, zoneOf(timeZone), limits);
+            ICalReadResult result = ICalCodec.read(file, zone, limits);
             List<CalendarEvent> withOrigin = new ArrayList<>(result.events().size());
+            String recordedName = calendarName(source);
             for (CalendarEvent e : result.events()) {
                 EventValidator.validate(e);
-                withOrigin.add(e.withOrigin(origin(source, fileName, e.origin())));
+                withOrigin.add(e.withOrigin(origin(source, fileName, e.origin(), recordedName)));
             }
             List<InputProblem> problems = new ArrayList<>(result.problems().size());
             for (InputProblem p : result.problems()) {
@@ -194,8 +209,10 @@ public class IcsFolderSource {
         return ChangeBatch.failed(source, fileName, reason, line);
     }
 
-    private Origin origin(String source, String fileName, Origin parsed) {
-        String calendarName = parsed != null && parsed.calendarName() != null ? parsed.calendarName() : source;
+    /** The calendar of a folder source is the source: its id is the source name, its name the recorded one. */
+    private Origin origin(String source, String fileName, Origin parsed, String recordedName) {
+        String calendarName = recordedName != null ? recordedName
+                : parsed != null && parsed.calendarName() != null ? parsed.calendarName() : source;
         return new Origin(props.id(), source, source, calendarName, PROVIDER, fileName);
     }
 
@@ -231,87 +248,315 @@ public class IcsFolderSource {
     // ------------------------------------------------------------------ updates from the master
 
     /**
-     * Applies an {@code event_update} to the folder.
-     *
-     * @param action create, update or delete
-     * @param event  the event as the master sent it
-     * @throws UpdateFailedException permanent when the source is read-only, the action unknown or the event to
-     *                               update does not exist; transient when the folder cannot be read or written
+     * What an applied update did: a one-line outcome (logged and remembered with the update id) and the files it
+     * wrote, read again at once ({@code reread}, for {@code direct:agent-collect}): the agent's state shows the
+     * write immediately, so the next heartbeat sends it once and the next poll finds the file unchanged.
      */
-    public void applyEventUpdate(SourceConfig source, String action, CalendarEvent event) throws UpdateFailedException {
+    public record Applied(String outcome, List<ChangeBatch> reread) {
+    }
+
+    /** {@link #applyEventUpdate(SourceConfig, String, CalendarEvent, String)} without a base hash. */
+    public Applied applyEventUpdate(SourceConfig source, String action, CalendarEvent event) throws UpdateFailedException {
+        return applyEventUpdate(source, action, event, null);
+    }
+
+    /**
+     * Applies an {@code event_update} to the folder, editing the file's text so that everything else in it stays as
+     * it was ({@link IcsFileText}).
+     *
+     * @param action   create, update or delete
+     * @param event    the event as the master sent it (for a delete only UID and RECURRENCE-ID count)
+     * @param baseHash the content hash the master believes this calendar has for the event (the hash this agent
+     *                 last sent for it, {@link ChangeCollector#hashOnTheWire}), or null: when given and the event in
+     *                 the file now has another hash, the user changed it since, and the update is refused
+     *                 permanently without touching the file (this calendar's version reaches the master with the
+     *                 next heartbeat and the conflict strategy decides)
+     * @throws UpdateFailedException permanent when the source is read-only, the action unknown, the event to
+     *                               update does not exist or changed since; transient when the folder cannot be
+     *                               read or written
+     */
+    public Applied applyEventUpdate(SourceConfig source, String action, CalendarEvent event, String baseHash)
+            throws UpdateFailedException {
         if (!source.allowEventUpdates()) {
-            throw new UpdateFailedException("source '" + source.name() + "' does not allow event updates", true);
+            throw new UpdateFailedException("source '" + source.name() + "' is read-only (allowEventUpdates=false)", true);
         }
         if (!Files.isDirectory(source.folder())) {
             throw new UpdateFailedException("folder of source '" + source.name() + "' is not available", false);
         }
         CalendarEvent clean = event.withOrigin(null);
         String rid = SyncKey.ridText(clean.recurrenceId());
-        Path holder = fileHolding(source, clean.uid(), rid);
-        switch (action == null ? "" : action) {
-            case "create", "update" -> upsert(source, clean, rid, holder, "create".equals(action));
-            case "delete" -> delete(source, clean.uid(), rid, holder);
+        String base = baseHash == null || baseHash.isBlank() ? null : baseHash.strip();
+        return switch (action == null ? "" : action) {
+            case "create", "update" -> upsert(source, clean, rid, base, "create".equals(action));
+            case "delete" -> delete(source, clean.uid(), rid, base);
             default -> throw new UpdateFailedException("unknown event_update action '" + action + "'", true);
-        }
+        };
     }
 
-    private void upsert(SourceConfig source, CalendarEvent event, String rid, Path holder, boolean create)
+    private Applied upsert(SourceConfig source, CalendarEvent event, String rid, String baseHash, boolean create)
             throws UpdateFailedException {
+        Path holder = fileHolding(source, event.uid(), rid);
         if (holder == null && rid != null) {
-            holder = fileHolding(source, event.uid(), null);
+            holder = fileHolding(source, event.uid(), null); // an override goes beside its series
         }
         if (holder == null) {
             if (!create) {
-                throw new UpdateFailedException("event " + event.uid() + " not found in source '" + source.name() + "'", true);
+                throw new UpdateFailedException("event " + describe(event.uid(), rid) + " not found in source '"
+                        + source.name() + "'" + (baseHash == null ? "" : " (deleted there since; this calendar's "
+                        + "version will be sent and the conflict strategy decides)"), true);
             }
-            writeAtomically(source.folder().resolve(newFileName(event.uid())), List.of(event));
-            LOG.info("Source '{}': created event {} in {}", source.name(), event.uid(), newFileName(event.uid()));
-            return;
+            Path target = source.folder().resolve(newFileName(event.uid()));
+            CalendarEvent created = event.lastModified() != null ? event
+                    : event.toBuilder().lastModified(now()).build();
+            IcsFileText file = IcsFileText.parse(ICalCodec.write(List.of(created), PROD_ID));
+            String name = calendarName(source.name());
+            if (name != null) {
+                file.setCalendarProperty("X-WR-CALNAME", escapeText(name), true);
+            }
+            writeAtomically(target, file.text());
+            LOG.info("Source '{}': created event {} in {}", source.name(), describe(event.uid(), rid), target.getFileName());
+            return new Applied("created " + describe(event.uid(), rid) + " in " + target.getFileName(), reread(source, target));
         }
-        List<CalendarEvent> events = new ArrayList<>(readForUpdate(source, holder));
-        boolean replaced = false;
-        for (int i = 0; i < events.size(); i++) {
-            if (sameRecord(events.get(i), event.uid(), rid)) {
-                events.set(i, event);
-                replaced = true;
+        IcsFileText file = IcsFileText.parse(readText(holder));
+        Found found = find(file, source, event.uid(), rid);
+        String label = describe(event.uid(), rid);
+        if (found != null && sameContent(found.event(), event)) {
+            LOG.info("Source '{}': event {} in {} already has this content; nothing to write", source.name(), label,
+                    holder.getFileName());
+            return new Applied("already applied: " + label + " in " + holder.getFileName(), reread(source, holder));
+        }
+        if (baseHash != null) {
+            if (found == null) {
+                throw new UpdateFailedException("event " + label + " was removed from " + holder.getFileName()
+                        + " since; this calendar's version will be sent and the conflict strategy decides", true);
+            }
+            checkBase(found, baseHash, holder, label);
+        }
+        if (found == null && unreadableRecord(file, event.uid(), rid)) {
+            // never a second VEVENT with the same UID and RECURRENCE-ID beside one the reader could not use
+            throw new UpdateFailedException("event " + label + " in " + holder.getFileName() + " cannot be read; "
+                    + "it is not overwritten", true);
+        }
+        CalendarEvent next = nextVersion(found == null ? null : found.event(), event, create);
+        if (found != null && floatingInFile(found.part())) {
+            next = refloat(next, zoneReadFor(file, source));
+        }
+        IcsFileText generated = IcsFileText.parse(ICalCodec.write(List.of(next), PROD_ID));
+        IcsFileText.Part vevent = null;
+        for (IcsFileText.Part p : generated.parts()) {
+            if (p.isComponent("VTIMEZONE")) {
+                IcsFileText.Line tzid = p.property("TZID");
+                if (tzid != null && !file.hasTimeZone(tzid.value().strip())) {
+                    file.addTimeZone(file.adopt(p));
+                }
+            } else if (p.isComponent("VEVENT")) {
+                vevent = p;
             }
         }
-        if (!replaced) {
-            events.add(event);
+        if (vevent == null) {
+            throw new IllegalStateException("the codec wrote no VEVENT for " + label);
         }
-        writeAtomically(holder, events);
-        LOG.info("Source '{}': {} event {} in {}", source.name(), replaced ? "updated" : "added", event.uid(),
-                holder.getFileName());
+        if (found != null) {
+            file.replace(found.part(), file.merge(found.part(), vevent));
+        } else {
+            file.insertAfter(lastOfSeries(file, event.uid()), file.adopt(vevent));
+        }
+        writeAtomically(holder, file.text());
+        LOG.info("Source '{}': {} event {} in {} (SEQUENCE {})", source.name(), found != null ? "updated" : "added",
+                label, holder.getFileName(), next.sequence());
+        return new Applied((found != null ? "updated " : "added ") + label + " in " + holder.getFileName(),
+                reread(source, holder));
     }
 
-    private void delete(SourceConfig source, String uid, String rid, Path holder) throws UpdateFailedException {
+    private Applied delete(SourceConfig source, String uid, String rid, String baseHash) throws UpdateFailedException {
+        Path holder = fileHolding(source, uid, rid);
+        if (holder == null && rid != null) {
+            holder = fileHolding(source, uid, null);
+        }
+        String label = describe(uid, rid);
         if (holder == null) {
-            LOG.info("Source '{}': event {} to delete is not in the folder (already gone)", source.name(), uid);
-            return;
+            LOG.info("Source '{}': event {} to delete is not in the folder (already gone)", source.name(), label);
+            return new Applied("already gone: " + label, List.of());
         }
-        List<CalendarEvent> events = readForUpdate(source, holder);
-        List<CalendarEvent> kept = events.stream()
-                .filter(e -> !(Objects.equals(e.uid(), uid) && (rid == null || Objects.equals(SyncKey.ridText(e.recurrenceId()), rid))))
-                .toList();
-        if (kept.size() == events.size()) {
-            LOG.info("Source '{}': event {} to delete is not in {} (already gone)", source.name(), uid, holder.getFileName());
-            return;
-        }
-        try {
-            if (kept.isEmpty()) {
-                Files.deleteIfExists(holder);
-                LOG.info("Source '{}': deleted event {} and its now empty file {}", source.name(), uid, holder.getFileName());
-            } else {
-                writeAtomically(holder, kept);
-                LOG.info("Source '{}': deleted event {} from {}", source.name(), uid, holder.getFileName());
+        IcsFileText file = IcsFileText.parse(readText(holder));
+        List<IcsFileText.Part> doomed = new ArrayList<>();
+        Found exact = null;
+        for (Found f : veventsOf(file, source, uid)) {
+            String frid = SyncKey.ridText(f.event().recurrenceId());
+            if (rid == null || Objects.equals(frid, rid)) {
+                doomed.add(f.part());
             }
-        } catch (IOException e) {
-            throw new UpdateFailedException("cannot delete " + holder + ": " + e.getMessage(), false, e);
+            if (Objects.equals(frid, rid)) {
+                exact = f;
+            }
+        }
+        if (doomed.isEmpty()) {
+            LOG.info("Source '{}': event {} to delete is not in {} (already gone)", source.name(), label, holder.getFileName());
+            return new Applied("already gone: " + label, reread(source, holder));
+        }
+        if (baseHash != null && exact != null) {
+            checkBase(exact, baseHash, holder, label);
+        }
+        doomed.forEach(file::remove);
+        if (!file.hasContent()) {
+            try {
+                Files.deleteIfExists(holder);
+            } catch (IOException e) {
+                throw new UpdateFailedException("cannot delete " + holder + ": " + e.getMessage(), false, e);
+            }
+            LOG.info("Source '{}': deleted event {} and its now empty file {}", source.name(), label, holder.getFileName());
+            return new Applied("deleted " + label + " and its file " + holder.getFileName(), reread(source, holder));
+        }
+        writeAtomically(holder, file.text());
+        LOG.info("Source '{}': deleted event {} from {}", source.name(), label, holder.getFileName());
+        return new Applied("deleted " + label + " from " + holder.getFileName(), reread(source, holder));
+    }
+
+    /** The base hash names the version the master changed; another version in the file now is a conflict. */
+    private static void checkBase(Found found, String baseHash, Path holder, String label) throws UpdateFailedException {
+        String current = ChangeCollector.hashOnTheWire(found.event());
+        if (!baseHash.equals(current)) {
+            throw new UpdateFailedException("event " + label + " changed in " + holder.getFileName()
+                    + " since; this calendar's version will be sent and the conflict strategy decides", true);
         }
     }
 
-    private static boolean sameRecord(CalendarEvent e, String uid, String rid) {
-        return Objects.equals(e.uid(), uid) && Objects.equals(SyncKey.ridText(e.recurrenceId()), rid);
+    /** Same content as far as the master can tell (its hash), SEQUENCE aside (a write-back raises it). */
+    private static boolean sameContent(CalendarEvent inFile, CalendarEvent update) {
+        String a = ChangeCollector.hashOnTheWire(inFile.toBuilder().sequence(null).build());
+        return a != null && a.equals(ChangeCollector.hashOnTheWire(update.toBuilder().sequence(null).build()));
+    }
+
+    /**
+     * The version to write: LAST-MODIFIED now; an update's SEQUENCE is one more than the higher of the original's
+     * and the update's (0 when neither has one), a create keeps the update's; CREATED, when the update does not
+     * say, stays the original's.
+     */
+    static CalendarEvent nextVersion(CalendarEvent original, CalendarEvent update, boolean create) {
+        CalendarEvent.Builder b = update.toBuilder().lastModified(now());
+        if (create && original == null) {
+            return b.build();
+        }
+        int seq = Math.max(original == null || original.sequence() == null ? -1 : original.sequence(),
+                update.sequence() == null ? -1 : update.sequence());
+        b.sequence(seq + 1);
+        if (update.created() == null && original != null) {
+            b.created(original.created());
+        }
+        return b.build();
+    }
+
+    private static Instant now() {
+        return Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+    }
+
+    /** Whether the VEVENT's DTSTART is written as a floating DATE-TIME (no TZID, no Z). */
+    private static boolean floatingInFile(IcsFileText.Part vevent) {
+        IcsFileText.Line start = vevent.property("DTSTART");
+        if (start == null || start.hasParam("TZID")) {
+            return false;
+        }
+        String v = start.value().strip();
+        return v.length() > 8 && !v.endsWith("Z") && !v.endsWith("z");
+    }
+
+    /** The zone this file's floating times are read in: its X-WR-TIMEZONE, else the source's zone; null: none. */
+    private static String zoneReadFor(IcsFileText file, SourceConfig source) {
+        for (IcsFileText.Part p : file.parts()) {
+            if (p.component() == null && "X-WR-TIMEZONE".equals(p.lines().get(0).name())) {
+                return p.lines().get(0).value().strip();
+            }
+        }
+        return source.zone() == null ? null : source.zone().getId();
+    }
+
+    /**
+     * Floating stays floating: a file that writes its times without zone has them read in {@code zone}; the
+     * master sends them back pinned to that zone, and they are written without zone again.
+     */
+    static CalendarEvent refloat(CalendarEvent e, String zone) {
+        if (zone == null) {
+            return e;
+        }
+        java.util.function.UnaryOperator<io.chronoroute.processors.model.EventTime> f = t ->
+                t != null && t.instant() != null && zone.equals(t.zone())
+                        ? io.chronoroute.processors.model.EventTime.ofFloating(t.localDateTime()) : t;
+        return e.toBuilder().start(f.apply(e.start())).end(f.apply(e.end())).recurrenceId(f.apply(e.recurrenceId()))
+                .exdates(e.exdates().stream().map(f).toList()).rdates(e.rdates().stream().map(f).toList()).build();
+    }
+
+    /** A VEVENT of the file and the event it is. */
+    private record Found(IcsFileText.Part part, CalendarEvent event) {
+    }
+
+    private Found find(IcsFileText file, SourceConfig source, String uid, String rid) {
+        for (Found f : veventsOf(file, source, uid)) {
+            if (Objects.equals(SyncKey.ridText(f.event().recurrenceId()), rid)) {
+                return f;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The file's VEVENTs with this UID, each read on its own with the file's calendar properties and VTIMEZONEs
+     * (so it reads exactly as in the whole file). A VEVENT without UID is read too: the reader names it
+     * {@code chronoroute-<hash>}. A VEVENT the reader cannot use is not ours to change and is left as it is.
+     */
+    private List<Found> veventsOf(IcsFileText file, SourceConfig source, String uid) {
+        List<Found> out = new ArrayList<>();
+        for (IcsFileText.Part p : file.parts()) {
+            if (!p.isComponent("VEVENT")) {
+                continue;
+            }
+            IcsFileText.Line uidLine = p.property("UID");
+            if (uidLine != null && !unescapeText(uidLine.value().strip()).equals(uid)) {
+                continue;
+            }
+            boolean override = p.property("RECURRENCE-ID") != null;
+            try {
+                for (CalendarEvent e : ICalCodec.read(file.contextFor(p), source.zone(), limits).events()) {
+                    // an RDATE;VALUE=PERIOD is read as an override of this VEVENT; the VEVENT itself is the one record
+                    if (uid.equals(e.uid()) && (e.recurrenceId() != null) == override) {
+                        out.add(new Found(p, e));
+                        break;
+                    }
+                }
+            } catch (ICalParseException | RuntimeException e) {
+                LOG.debug("Source '{}': a VEVENT of UID {} cannot be read ({}); left as it is", source.name(), uid,
+                        e.getMessage());
+            }
+        }
+        return out;
+    }
+
+    /** A VEVENT with this UID and (for a series master) no RECURRENCE-ID is in the file but was not read. */
+    private static boolean unreadableRecord(IcsFileText file, String uid, String rid) {
+        if (rid != null) {
+            return false; // an override's RECURRENCE-ID cannot be compared without reading it; appended as new
+        }
+        for (IcsFileText.Part p : file.parts()) {
+            IcsFileText.Line l = p.isComponent("VEVENT") ? p.property("UID") : null;
+            if (l != null && unescapeText(l.value().strip()).equals(uid) && p.property("RECURRENCE-ID") == null) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static IcsFileText.Part lastOfSeries(IcsFileText file, String uid) {
+        IcsFileText.Part last = null;
+        for (IcsFileText.Part p : file.parts()) {
+            IcsFileText.Line l = p.isComponent("VEVENT") ? p.property("UID") : null;
+            if (l != null && unescapeText(l.value().strip()).equals(uid)) {
+                last = p;
+            }
+        }
+        return last;
+    }
+
+    private static String describe(String uid, String rid) {
+        return uid + (rid == null ? "" : " (RECURRENCE-ID " + rid + ")");
     }
 
     /** The file that holds (uid, rid) per the index, else the file a create for this UID would have written. */
@@ -328,24 +573,126 @@ public class IcsFolderSource {
         return Files.exists(created) && rid == null ? created : null;
     }
 
-    private List<CalendarEvent> readForUpdate(SourceConfig source, Path file) throws UpdateFailedException {
+    private static String readText(Path file) throws UpdateFailedException {
         try {
-            return parse(Files.readAllBytes(file), source.zone());
+            return Files.readString(file, StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UpdateFailedException("cannot read " + file + ": " + e.getMessage(), false, e);
-        } catch (ICalParseException e) {
-            // the user may repair the file: not permanent
-            throw new UpdateFailedException("cannot parse " + file + ": " + e.getMessage(), false, e);
         }
     }
 
-    private void writeAtomically(Path target, List<CalendarEvent> events) throws UpdateFailedException {
-        String text = ICalCodec.write(events, PROD_ID);
-        Path dir = target.toAbsolutePath().getParent();
-        Path tmp = null;
+    /** The file read again as the poll would read it (a removed file: its removal). */
+    private List<ChangeBatch> reread(SourceConfig source, Path file) {
+        String name = file.getFileName().toString();
+        if (!Files.exists(file)) {
+            boolean known = state.read(tx -> tx.file(source.name(), name) != null || tx.failedOf(source.name()).contains(name));
+            return known ? List.of(ChangeBatch.removed(source.name(), name)) : List.of();
+        }
         try {
-            tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
-            Files.writeString(tmp, text, StandardCharsets.UTF_8);
+            return read(source.name(), source.zone(), name, Files.getLastModifiedTime(file).toMillis(), file);
+        } catch (IOException e) {
+            LOG.warn("Source '{}': cannot read {} back after writing it ({}); the next poll reads it", source.name(),
+                    name, e.getMessage());
+            return List.of();
+        }
+    }
+
+    // ------------------------------------------------------------------ calendar name and colour
+
+    /**
+     * Renames (and recolours) the source's calendar for real: X-WR-CALNAME is set in every file of the source
+     * (added where missing, so every event of the folder says the new name), X-APPLE-CALENDAR-COLOR and COLOR are
+     * changed where the file has them (a colour is not added where the file had none). Files are rewritten
+     * like any write-back (text kept, mode kept, atomic); a file that already says so is not touched. The caller
+     * records the name, which the agent reports from then on.
+     *
+     * @param name  the new name, or null to keep it
+     * @param color the new colour as given (e.g. {@code #FF0000}), or null to keep it
+     */
+    public Applied renameCalendar(SourceConfig source, String name, String color) throws UpdateFailedException {
+        if (!source.allowEventUpdates()) {
+            throw new UpdateFailedException("calendar of source '" + source.name() + "' is read-only "
+                    + "(allowEventUpdates=false)", true);
+        }
+        if (!Files.isDirectory(source.folder())) {
+            throw new UpdateFailedException("folder of source '" + source.name() + "' is not available", false);
+        }
+        List<String> names = state.read(tx -> {
+            List<String> l = new ArrayList<>(tx.filesOf(source.name()).keySet());
+            l.removeAll(tx.failedOf(source.name()));
+            return l;
+        });
+        List<ChangeBatch> reread = new ArrayList<>();
+        int written = 0;
+        for (String fileName : names) {
+            Path file = source.folder().resolve(fileName);
+            if (!Files.exists(file)) {
+                continue;
+            }
+            IcsFileText text = IcsFileText.parse(readText(file));
+            boolean changed = false;
+            if (name != null) {
+                changed |= text.setCalendarProperty("X-WR-CALNAME", escapeText(name), true);
+            }
+            if (color != null) {
+                changed |= text.setCalendarProperty("X-APPLE-CALENDAR-COLOR", color, false);
+                changed |= text.setCalendarProperty("COLOR", color, false);
+            }
+            if (changed) {
+                writeAtomically(file, text.text());
+                reread.addAll(reread(source, file));
+                written++;
+            }
+        }
+        LOG.info("Source '{}': calendar {}{} ({} file(s) rewritten)", source.name(),
+                name == null ? "" : "renamed to '" + name + "'", color == null ? "" : " colour " + color, written);
+        return new Applied("calendar of source '" + source.name() + "'" + (name == null ? "" : " renamed to '" + name
+                + "'") + (color == null ? "" : " colour " + color) + ", " + written + " file(s) rewritten", reread);
+    }
+
+    /** The calendar name recorded for the source (a rename from the master), or null. */
+    String calendarName(String source) {
+        JsonNode meta = state.read(tx -> tx.calendarMetadata(source));
+        return meta != null && meta.hasNonNull("name") && !meta.get("name").asText().isBlank()
+                ? meta.get("name").asText() : null;
+    }
+
+    /** RFC 5545 TEXT escaping. */
+    static String escapeText(String v) {
+        return v.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\r\n", "\\n")
+                .replace("\n", "\\n");
+    }
+
+    private static String unescapeText(String v) {
+        if (v.indexOf('\\') < 0) {
+            return v;
+        }
+        StringBuilder sb = new StringBuilder(v.length());
+        for (int i = 0; i < v.length(); i++) {
+            char c = v.charAt(i);
+            if (c == '\\' && i + 1 < v.length()) {
+                char d = v.charAt(++i);
+                sb.append(d == 'n' || d == 'N' ? '\n' : d);
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.toString();
+    }
+
+    // ------------------------------------------------------------------ writing
+
+    /**
+     * Writes {@code target} atomically and keeps what the user set on it: the text goes to a hidden temp file in
+     * the same folder (created with the process's umask, like any new file, not 0600), which takes the original's
+     * POSIX permissions, owner and group where allowed, and is then moved over the original.
+     */
+    private void writeAtomically(Path target, String text) throws UpdateFailedException {
+        Path dir = target.toAbsolutePath().getParent();
+        Path tmp = dir.resolve("." + target.getFileName() + "." + java.util.UUID.randomUUID() + ".tmp");
+        try {
+            Files.writeString(tmp, text, StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            keepAttributes(target, tmp);
             try {
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
@@ -354,27 +701,46 @@ public class IcsFolderSource {
         } catch (IOException e) {
             throw new UpdateFailedException("cannot write " + target + ": " + e.getMessage(), false, e);
         } finally {
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException e) {
-                    LOG.warn("Cannot remove temporary file {}: {}", tmp, e.getMessage());
-                }
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException e) {
+                LOG.warn("Cannot remove temporary file {}: {}", tmp, e.getMessage());
             }
+        }
+    }
+
+    private static void keepAttributes(Path original, Path tmp) {
+        PosixFileAttributes a;
+        try {
+            a = Files.readAttributes(original, PosixFileAttributes.class);
+        } catch (NoSuchFileException | UnsupportedOperationException e) {
+            return; // a new file, or no POSIX file system
+        } catch (IOException e) {
+            LOG.warn("Cannot read the attributes of {} ({}); the rewritten file has default ones", original, e.getMessage());
+            return;
+        }
+        try {
+            Files.setPosixFilePermissions(tmp, a.permissions());
+        } catch (IOException | UnsupportedOperationException e) {
+            LOG.warn("Cannot keep the permissions of {} ({})", original, e.getMessage());
+        }
+        try {
+            PosixFileAttributeView view = Files.getFileAttributeView(tmp, PosixFileAttributeView.class);
+            PosixFileAttributes now = view.readAttributes();
+            if (!now.owner().equals(a.owner())) {
+                view.setOwner(a.owner());
+            }
+            if (!now.group().equals(a.group())) {
+                view.setGroup(a.group());
+            }
+        } catch (IOException | UnsupportedOperationException e) {
+            LOG.debug("Cannot keep owner/group of {} ({})", original, e.getMessage());
         }
     }
 
     /** {@code <first 32 hex of SHA-256(uid)>.ics}: a safe, stable file name for an event created by the master. */
     public static String newFileName(String uid) {
         return sha256(uid.getBytes(StandardCharsets.UTF_8)).substring(0, 32) + ".ics";
-    }
-
-    private static List<CalendarEvent> parse(byte[] content, ZoneId zone) throws ICalParseException {
-        String text = new String(content, StandardCharsets.UTF_8);
-        if (!text.isEmpty() && text.charAt(0) == '\uFEFF') {
-            text = text.substring(1);
-        }
-        return ICalCodec.parse(text, zone);
     }
 
     static String sha256(Path file) throws IOException {

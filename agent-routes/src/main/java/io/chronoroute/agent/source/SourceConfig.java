@@ -10,6 +10,16 @@ import java.time.ZoneId;
  * @param folder            the folder it reads
  * @param zone              zone for times whose zone the source does not state
  * @param allowEventUpdates whether the master may create/update/delete events in it
+ * @param provider          what kind of source it is ({@code ics}, {@code outlook-mac}); null when not said
  */
-public record SourceConfig(String name, Path folder, ZoneId zone, boolean allowEventUpdates) {
+public record SourceConfig(String name, Path folder, ZoneId zone, boolean allowEventUpdates, String provider) {
+
+    public SourceConfig(String name, Path folder, ZoneId zone, boolean allowEventUpdates) {
+        this(name, folder, zone, allowEventUpdates, null);
+    }
+
+    /** A folder of .ics files: its one calendar is the source itself (calendar id = source name). */
+    public boolean isIcsFolder() {
+        return IcsFolderSource.PROVIDER.equals(provider);
+    }
 }

@@ -246,6 +246,19 @@ public final class AgentState implements AutoCloseable {
             del(current, key);
         }
 
+        /** The first member of the current set that {@code test} accepts (a full scan: for rare look-ups), or null. */
+        public StoredEvent findCurrent(java.util.function.Predicate<StoredEvent> test) {
+            Cursor<String, String> c = current.cursor(null);
+            while (c.hasNext()) {
+                c.next();
+                StoredEvent e = fromJson(c.getValue(), StoredEvent.class);
+                if (test.test(e)) {
+                    return e;
+                }
+            }
+            return null;
+        }
+
         public long currentSize() {
             return current.sizeAsLong();
         }

@@ -3,6 +3,7 @@ package io.chronoroute.agent.update;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chronoroute.agent.AgentProperties;
+import io.chronoroute.agent.collect.ChangeCollector;
 import io.chronoroute.agent.heartbeat.HeartbeatSchedule;
 import io.chronoroute.agent.heartbeat.MasterClient;
 import io.chronoroute.agent.source.IcsFolderSource;
@@ -25,12 +26,18 @@ import java.time.Duration;
  * {@code POST /sync/agents/{id}/updates/{uid}/processed}.
  * <ul>
  *   <li>{@code event_update} → the named source, if it allows event updates; an unknown or read-only source, an
- *       unknown action or a malformed event is confirmed as a permanent failure
- *       ({@code {"success":false,"permanent":true,"error"}}); a transient failure (folder unavailable) is not
- *       confirmed, so the master delivers it again with the next heartbeat;</li>
+ *       unknown action, a malformed event, or a {@code base_hash} that the event in the file no longer has (the
+ *       user changed it since) is confirmed as a permanent failure ({@code {"success":false,"permanent":true,"error"}});
+ *       a transient failure (folder unavailable) is not confirmed, so the master delivers it again with the next
+ *       heartbeat. The files written are collected at once ({@link ChangeCollector}): the state shows the applied
+ *       update before the confirmation, the next heartbeat sends the re-read event once (the master recognises
+ *       its own write), and the next poll finds the file unchanged;</li>
  *   <li>{@code sync_config} → {@code sync_interval_minutes} changes the heartbeat interval at runtime; other keys
  *       have no meaning for this agent and are ignored (logged);</li>
- *   <li>{@code calendar_metadata} → recorded in the state (a folder source has no calendar name to change);</li>
+ *   <li>{@code calendar_metadata} ({@code calendar_id, name, color}) → the calendar is renamed/recoloured for real
+ *       in a writable folder source ({@link IcsFolderSource#renameCalendar}) and the metadata recorded in the state
+ *       (the name the agent reports from then on); an unknown calendar or a read-only one is a permanent
+ *       failure;</li>
  *   <li>any other type → permanent failure "not supported".</li>
  * </ul>
  * Applied update ids are remembered in the state before the confirmation is sent, so a redelivery (lost
@@ -44,17 +51,19 @@ public class UpdateDispatcher {
     private final AgentState state;
     private final SourceRegistry sources;
     private final IcsFolderSource icsFolderSource;
+    private final ChangeCollector collector;
     private final HeartbeatSchedule schedule;
     private final MasterClient client;
     private final CredentialStore credentials;
     private final String agentId;
 
     public UpdateDispatcher(AgentState state, SourceRegistry sources, IcsFolderSource icsFolderSource,
-                            HeartbeatSchedule schedule, MasterClient client, CredentialStore credentials,
-                            AgentProperties props) {
+                            ChangeCollector collector, HeartbeatSchedule schedule, MasterClient client,
+                            CredentialStore credentials, AgentProperties props) {
         this.state = state;
         this.sources = sources;
         this.icsFolderSource = icsFolderSource;
+        this.collector = collector;
         this.schedule = schedule;
         this.client = client;
         this.credentials = credentials;
@@ -121,8 +130,22 @@ public class UpdateDispatcher {
         } catch (WireFormatException e) {
             throw new UpdateFailedException("invalid event: " + e.getMessage(), true, e);
         }
-        icsFolderSource.applyEventUpdate(source, action, event);
-        return action + " " + event.uid() + " in source '" + sourceName + "'";
+        String baseHash = data.hasNonNull("base_hash") ? data.get("base_hash").asText() : null;
+        IcsFolderSource.Applied applied = icsFolderSource.applyEventUpdate(source, action, event, baseHash);
+        collect(applied);
+        return applied.outcome() + " (source '" + sourceName + "')";
+    }
+
+    /** The files an update wrote, into the state now (the poll would find them too, later). */
+    private void collect(IcsFolderSource.Applied applied) {
+        if (applied.reread().isEmpty()) {
+            return;
+        }
+        try {
+            collector.collect(applied.reread());
+        } catch (RuntimeException e) {
+            LOG.warn("Cannot collect the files just written ({}); the next poll reads them", e.getMessage());
+        }
     }
 
     /**
@@ -165,13 +188,51 @@ public class UpdateDispatcher {
         return result.isEmpty() ? "nothing applicable" : result.toString();
     }
 
-    private String calendarMetadata(JsonNode data) {
+    /**
+     * A rename/recolour of one of this agent's calendars. The calendar id is the one the agent reports (the events'
+     * {@code calendar_id}, {@code stats.source_list[].calendar_id}): for a folder source, the source name.
+     */
+    private String calendarMetadata(JsonNode data) throws UpdateFailedException {
         String calendarId = data.path("calendar_id").asText("");
+        if (calendarId.isBlank()) {
+            throw new UpdateFailedException("calendar_metadata without calendar_id", true);
+        }
+        String name = textOrNull(data, "name");
+        String color = textOrNull(data, "color");
+        SourceConfig source = sources.find(calendarId).orElse(null);
+        if (source == null) {
+            var holder = state.read(tx -> tx.findCurrent(e -> calendarId.equals(e.event().path("calendar_id").asText(null))));
+            if (holder == null) {
+                throw new UpdateFailedException("no calendar '" + calendarId + "' in agent '" + agentId + "'", true);
+            }
+            throw new UpdateFailedException("calendar '" + calendarId + "' of source '" + holder.source()
+                    + "' is read-only", true);
+        }
+        if (!source.isIcsFolder() || !source.allowEventUpdates()) {
+            throw new UpdateFailedException("calendar '" + calendarId + "' of source '" + source.name()
+                    + "' is read-only", true);
+        }
+        // recorded first: the files re-read below then carry the new name
+        JsonNode previous = state.read(tx -> tx.calendarMetadata(calendarId));
+        ObjectNode merged = previous != null && previous.isObject() ? ((ObjectNode) previous).deepCopy()
+                : WireJson.mapper().createObjectNode();
+        data.fields().forEachRemaining(f -> {
+            if (!f.getValue().isNull()) {
+                merged.set(f.getKey(), f.getValue());
+            }
+        });
         state.write(tx -> {
-            tx.putCalendarMetadata(calendarId, data);
+            tx.putCalendarMetadata(calendarId, merged);
             return null;
         });
-        return "recorded metadata of calendar '" + calendarId + "'";
+        IcsFolderSource.Applied applied = icsFolderSource.renameCalendar(source, name, color);
+        collect(applied);
+        return applied.outcome();
+    }
+
+    private static String textOrNull(JsonNode data, String field) {
+        JsonNode v = data.get(field);
+        return v == null || v.isNull() || v.asText().isBlank() ? null : v.asText();
     }
 
     private void confirm(String id, String body) {

@@ -151,7 +151,8 @@ public class OutlookMacSource {
         Settings s = new Settings(source, Path.of(eventsDir.strip()).toAbsolutePath().normalize(),
                 blank(sqlitePath) ? null : Path.of(sqlitePath.strip()).toAbsolutePath().normalize(), filter, zone,
                 settleTime == null ? 0 : Math.max(0, settleTime));
-        registry.register(new SourceConfig(source, s.eventsDir(), zone != null ? zone : props.zone(), false));
+        registry.register(new SourceConfig(source, s.eventsDir(), zone != null ? zone : props.zone(), false,
+                OlkEventMapper.PROVIDER));
         Runtime rt = runtimes.compute(source, (k, old) -> old != null && old.settings.equals(s) ? old : open(s));
         rt.lastRun = clock.instant();
     }
