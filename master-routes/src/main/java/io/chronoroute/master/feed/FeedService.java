@@ -1,5 +1,6 @@
 package io.chronoroute.master.feed;
 
+import io.chronoroute.master.calendars.ConsolidatedCalendar;
 import io.chronoroute.master.config.ChronorouteProperties;
 import io.chronoroute.master.rest.ApiException;
 import io.chronoroute.master.store.ConsolidatedEvent;
@@ -67,20 +68,24 @@ public class FeedService {
     private final MasterStore store;
     private final ZoneId displayZone;
     private final ReadGate gate;
+    private final ConsolidatedCalendar calendar;
 
-    public FeedService(MasterStore store, ChronorouteProperties props, ReadGate gate) {
+    public FeedService(MasterStore store, ChronorouteProperties props, ReadGate gate, ConsolidatedCalendar calendar) {
         this.store = store;
         this.displayZone = props.displayZone();
         this.gate = gate;
+        this.calendar = calendar;
     }
 
     /**
      * The feed's ETag: the store's change sequence (every change of a consolidated event raises it) and the number of
      * live events, so it is known before a byte of the feed is written. Taken before the walk: a change that lands
      * during the walk may be in the body but not in the tag, so the next request downloads again (never the reverse).
+     * The calendar's name and colour ({@link ConsolidatedCalendar}) are part of it: a rename alone is a new feed.
      */
     String feedEtag() {
-        return "\"" + FEED_FORMAT + "-" + store.currentChangeSeq() + "-" + store.consolidatedCount() + "\"";
+        return "\"" + FEED_FORMAT + "-" + store.currentChangeSeq() + "-" + store.consolidatedCount()
+                + calendar.etagPart() + "\"";
     }
 
     /** {@code GET /calendar.ics}: the streamed feed and its headers; 304 without body when If-None-Match matches. */
@@ -97,11 +102,12 @@ public class FeedService {
         m.setHeader(Exchange.CONTENT_TYPE, "text/calendar; charset=utf-8");
         ICalStream ics = new ICalStream(PROD_ID);
         Walk walk = new Walk(store, null);
+        String calendarProperties = calendar.icsProperties(); // X-WR-CALNAME, X-APPLE-CALENDAR-COLOR when set
         boolean[] state = new boolean[2]; // begun, ended
         return stream(exchange, "calendar.ics", () -> {
             if (!state[0]) {
                 state[0] = true;
-                return utf8(ics.begin());
+                return utf8(ics.begin() + calendarProperties);
             }
             if (state[1]) {
                 return null;

@@ -216,10 +216,28 @@ public class MasterRestRoutes extends RouteBuilder {
                 .get("/health").routeId("master-rest-health").description("Health (open)").produces(JSON)
                 .to("direct:master-check-health")
 
+                .get("/calendars").routeId("master-rest-list-calendars")
+                .description("Every calendar known, per origin: the consolidated one, each agent source's calendars "
+                        + "(event count, writable or why not), each destination's calendar (admin)")
+                .produces(JSON)
+                .to("direct:master-list-calendars")
+
                 .put("/calendars/{calendar_id}").routeId("master-rest-put-calendar").bindingMode(RestBindingMode.off)
-                .description("Rename/recolor a calendar: calendar_metadata updates to the agents that have it (admin)")
+                .description("Rename/recolor {name?, color?} (or the seed's {changes}). 'consolidated': the feed and "
+                        + "every destination calendar, 200 with the result per destination. An agent's calendar: "
+                        + "calendar_metadata queued for that agent, 202 (409 read-only, 404 unknown) (admin)")
                 .consumes(JSON).produces(JSON)
                 .param().name("calendar_id").type(RestParamType.path).required(true).endParam()
+                .param().name("provider").type(RestParamType.query).required(false)
+                .description("the seed's provider; with a destination's type and its calendar id: the consolidated "
+                        + "calendar").endParam()
+                .param().name("agent_id").type(RestParamType.query).required(false)
+                .description("only this agent's calendar with that id").endParam()
+                .responseMessage().code(200).message("consolidated calendar renamed; per destination result")
+                .endResponseMessage()
+                .responseMessage().code(202).message("queued to the agent(s) holding the calendar").endResponseMessage()
+                .responseMessage().code(404).message("unknown calendar").endResponseMessage()
+                .responseMessage().code(409).message("read-only calendar").endResponseMessage()
                 .to("direct:master-put-calendar")
 
                 .get("/calendar.ics").routeId("master-rest-calendar-ics").bindingMode(RestBindingMode.off)

@@ -10,7 +10,6 @@ import io.chronoroute.processors.model.CalendarEvent;
 import io.chronoroute.processors.wire.WireFormatException;
 import io.chronoroute.processors.wire.WireJson;
 import org.apache.camel.Body;
-import org.apache.camel.Header;
 import org.springframework.stereotype.Component;
 
 import java.util.ArrayList;
@@ -21,8 +20,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Admin pushes that become queued updates: calendar metadata (rename/recolor), sync configuration, and
- * {@code PUT /calendars/{calendar_id}} which targets the agents that have that calendar.
+ * Admin pushes that become queued updates: calendar metadata (rename/recolor) and sync configuration.
+ * {@code PUT /calendars/{calendar_id}} is {@link io.chronoroute.master.calendars.CalendarService}.
  */
 @Component
 public class PushService {
@@ -59,38 +58,6 @@ public class PushService {
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("changes", changes);
         return queue(targets, "sync_config", data);
-    }
-
-    /** {@code PUT /calendars/{calendar_id}} with {@code {name?, color?, description?, provider?}} or {@code {changes}}. */
-    public Map<String, Object> putCalendar(@Header("calendar_id") String calendarId, @Body byte[] body) {
-        if (calendarId == null || calendarId.isBlank()) {
-            throw ApiException.badRequest("calendar_id", "missing in the path");
-        }
-        JsonNode req = json.object(body, false);
-        Map<String, Object> changes;
-        if (req.has("changes")) {
-            changes = changes(req);
-        } else {
-            changes = new LinkedHashMap<>();
-            for (String f : List.of("name", "color", "description")) {
-                String v = RequestJson.text(req, f, false);
-                if (v != null) {
-                    changes.put(f, v);
-                }
-            }
-            if (changes.isEmpty()) {
-                throw ApiException.badRequest("changes", "give at least one of name, color, description");
-            }
-        }
-        List<String> targets = agentsWithCalendar(calendarId);
-        if (targets.isEmpty()) {
-            throw ApiException.notFound("calendar_id", "no agent has reported this calendar");
-        }
-        Map<String, Object> data = new LinkedHashMap<>();
-        data.put("calendar_id", calendarId);
-        data.put("provider", RequestJson.text(req, "provider", false));
-        data.put("changes", changes);
-        return queue(targets, "calendar_metadata", data);
     }
 
     private Map<String, Object> queue(List<String> targets, String type, Map<String, Object> data) {
@@ -134,7 +101,7 @@ public class PushService {
     }
 
     /** Agents whose observations (or registered config) mention the calendar; admin-only, so a scan is fine. */
-    List<String> agentsWithCalendar(String calendarId) {
+    public List<String> agentsWithCalendar(String calendarId) {
         List<String> out = new ArrayList<>();
         for (String agentId : queue.realAgents()) {
             AgentRecord a = store.findAgent(agentId).orElse(null);

@@ -1,6 +1,7 @@
 package io.chronoroute.master.updates;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chronoroute.master.config.ChronorouteProperties;
 import io.chronoroute.master.rest.ApiException;
 import io.chronoroute.master.rest.RequestJson;
@@ -42,6 +43,8 @@ public class UpdateQueueService {
             "calendar_create", "calendar_delete");
     private static final Set<String> ACTIONS = Set.of("create", "update", "delete");
     private static final Logger LOG = LoggerFactory.getLogger(UpdateQueueService.class);
+    /** An event id as {@code GET /sync/events} returns it. */
+    private static final java.util.regex.Pattern IDENTITY = java.util.regex.Pattern.compile("[0-9a-f]{32}");
 
     private final MasterStore store;
     private final RequestJson json;
@@ -147,38 +150,47 @@ public class UpdateQueueService {
         return out;
     }
 
-    /** {@code POST /sync/agents/{id}/receive-updates}: a list of {type, data} (or {"updates": [...]}) for one agent. */
+    /**
+     * {@code POST /sync/agents/{id}/receive-updates}: a list of {type, data}, {"updates": [...]}, or the seed's single
+     * {type, data} object, for one agent. An {@code event_update} is queued in the form the agent applies
+     * ({@link #eventUpdates}): a delete may name the event by UID alone, and a missing {@code source} is found.
+     */
     public Map<String, Object> receiveUpdates(@Header("agent_id") String agentId, @Body byte[] body) {
         AgentRecord agent = store.findAgent(agentId)
                 .orElseThrow(() -> ApiException.notFound("agent_id", "unknown agent"));
         JsonNode root = json.parse(body);
         String prefix = "";
+        boolean single = false;
         if (root.isObject() && root.has("updates")) {
             root = root.get("updates");
             prefix = "updates";
+        } else if (root.isObject() && root.has("type")) {
+            root = WireJson.mapper().createArrayNode().add(root); // the seed's single update object
+            single = true;
         }
         if (!root.isArray() || root.isEmpty()) {
-            throw ApiException.badRequest(prefix, "expected a non-empty array of {type, data}");
+            throw ApiException.badRequest(prefix, "expected a non-empty array of {type, data} (or one {type, data})");
         }
         List<AgentUpdate> list = new ArrayList<>();
         for (int i = 0; i < root.size(); i++) {
-            String path = prefix + "[" + i + "]";
+            String path = single ? "" : prefix + "[" + i + "]";
             JsonNode u = root.get(i);
             if (!u.isObject()) {
                 throw ApiException.badRequest(path, "must be an object {type, data}");
             }
             String type = RequestJson.text(u, "type", false);
             if (type == null || !TYPES.contains(type)) {
-                throw ApiException.badRequest(path + ".type", "must be one of " + String.join(", ", TYPES.stream().sorted().toList()));
-            }
-            Map<String, Object> data = json.map(u, "data");
-            if (data == null) {
-                data = Map.of();
+                throw ApiException.badRequest(field(path, "type"), "must be one of "
+                        + String.join(", ", TYPES.stream().sorted().toList()));
             }
             if ("event_update".equals(type)) {
-                validateEventUpdate(u.get("data"), path + ".data");
+                for (Map<String, Object> data : eventUpdates(agent, u.get("data"), field(path, "data"))) {
+                    list.add(newUpdate(agent.id(), type, data));
+                }
+                continue;
             }
-            list.add(newUpdate(agent.id(), type, data));
+            Map<String, Object> data = json.map(u, "data");
+            list.add(newUpdate(agent.id(), type, data == null ? Map.of() : data));
         }
         List<String> ids = queueAll(list, "receive-updates");
         Map<String, Object> out = new LinkedHashMap<>();
@@ -188,7 +200,26 @@ public class UpdateQueueService {
         return out;
     }
 
-    private static void validateEventUpdate(JsonNode data, String path) {
+    private static String field(String path, String name) {
+        return path.isEmpty() ? name : path + "." + name;
+    }
+
+    /** The spellings of an event's UID, in the order {@link WireJson#readEvent} takes them. */
+    private static final List<String> UID_FIELDS = List.of("uid", "ical_uid", "iCalUID", "id", "provider_id");
+
+    /**
+     * Validates one {@code event_update} and returns its data as queued: one per source it goes to.
+     * <ul>
+     *   <li>a delete needs the UID only: {@code event: {uid}} (or {@code {id}}), or the seed's {@code uid}/{@code id}
+     *       at the data level, which becomes {@code event: {uid}}; an id as {@code GET /sync/events} returns it (32
+     *       hex digits of a live consolidated event) becomes that event's UID and recurrence id. The agent finds the
+     *       event by UID (and recurrence id), so no start or end is needed;</li>
+     *   <li>without {@code source} (the seed does not name one), the sources of this agent that hold the UID are
+     *       taken, one update each; a delete of a UID the agent does not hold needs a source (404 otherwise); a create
+     *       or update goes to the agent's only writable source when it reports exactly one.</li>
+     * </ul>
+     */
+    List<Map<String, Object>> eventUpdates(AgentRecord agent, JsonNode data, String path) {
         if (data == null || !data.isObject()) {
             throw ApiException.badRequest(path, "event_update needs data {action, event}");
         }
@@ -196,17 +227,128 @@ public class UpdateQueueService {
         if (action == null || !ACTIONS.contains(action)) {
             throw ApiException.badRequest(path + ".action", "must be create, update or delete");
         }
-        JsonNode ev = data.get("event");
+        ObjectNode d = ((ObjectNode) data).deepCopy();
+        JsonNode ev = d.get("event");
+        if ("delete".equals(action) && (ev == null || ev.isNull())) {
+            ObjectNode target = WireJson.mapper().createObjectNode();
+            for (String f : List.of("uid", "id", "recurrence_id")) {
+                JsonNode v = d.remove(f);
+                if (v != null && !v.isNull()) {
+                    target.set(f, v);
+                }
+            }
+            if (target.has("uid") && target.has("id")) {
+                target.remove("id"); // the seed's id is the event's id; the uid is what the agent looks for
+            }
+            d.set("event", target);
+            ev = target;
+        }
         if (ev == null || !ev.isObject()) {
             throw ApiException.badRequest(path + ".event", "required");
         }
-        if (!"delete".equals(action)) {
+        String uid;
+        if ("delete".equals(action)) {
+            ev = deleteTarget((ObjectNode) ev);
+            d.set("event", ev);
+            uid = uidOf(ev);
+            if (uid == null) {
+                throw ApiException.badRequest(path + ".event.uid", "a delete needs the event's uid (or id)");
+            }
+        } else {
             try {
-                WireJson.readEvent(ev, null);
+                uid = WireJson.readEvent(ev, null).uid();
             } catch (WireFormatException e) {
                 throw e.withPrefix(path + ".event");
             }
         }
+        String source = RequestJson.text(d, "source", false);
+        List<String> sources;
+        if (source != null) {
+            sources = List.of(source);
+        } else {
+            sources = sourcesHolding(agent.id(), uid);
+            if (sources.isEmpty()) {
+                List<String> writable = writableSources(agent);
+                if (writable.size() == 1) {
+                    sources = writable;
+                } else if ("delete".equals(action)) {
+                    throw ApiException.notFound(path + ".event.uid", "agent '" + agent.id()
+                            + "' holds no event with uid '" + uid + "'; name the calendar in " + path + ".source");
+                }
+            }
+        }
+        List<Map<String, Object>> out = new ArrayList<>();
+        if (sources.isEmpty()) {
+            out.add(WireJson.mapper().convertValue(d, LinkedHashMap.class)); // as given; the agent decides
+            return out;
+        }
+        for (String s : sources) {
+            ObjectNode copy = d.deepCopy();
+            copy.put("source", s);
+            out.add(WireJson.mapper().convertValue(copy, LinkedHashMap.class));
+        }
+        return out;
+    }
+
+    /** A delete's event, with an id of {@code GET /sync/events} turned into the event's uid and recurrence id. */
+    private ObjectNode deleteTarget(ObjectNode ev) {
+        boolean hasUid = UID_FIELDS.stream().filter(f -> !"id".equals(f)).anyMatch(ev::hasNonNull);
+        JsonNode id = ev.get("id");
+        if (hasUid || id == null || !id.isTextual() || !IDENTITY.matcher(id.asText()).matches()) {
+            return ev;
+        }
+        return store.findConsolidated(id.asText()).filter(c -> !c.deleted()).map(c -> {
+            ObjectNode wire = WireJson.writeEvent(WireJson.fromJson(c.eventJson()));
+            ObjectNode target = WireJson.mapper().createObjectNode();
+            target.set("uid", wire.get("uid"));
+            if (wire.hasNonNull("recurrence_id")) {
+                target.set("recurrence_id", wire.get("recurrence_id"));
+            }
+            return target;
+        }).orElse(ev);
+    }
+
+    private static String uidOf(JsonNode ev) {
+        for (String f : UID_FIELDS) {
+            JsonNode v = ev.get(f);
+            if (v != null && !v.isNull() && !v.asText().isBlank()) {
+                return v.asText();
+            }
+        }
+        return null;
+    }
+
+    /** Sources of the agent whose events carry this UID (the series and its overrides alike), by name. */
+    private List<String> sourcesHolding(String agentId, String uid) {
+        Set<String> out = new java.util.TreeSet<>();
+        String needle = WireJson.mapper().getNodeFactory().textNode(uid).toString(); // the uid as JSON text
+        store.forEachObservation(agentId, o -> {
+            if (!o.eventJson().contains(needle)) {
+                return;
+            }
+            try {
+                JsonNode n = WireJson.mapper().readTree(o.eventJson());
+                if (uid.equals(n.path("uid").asText(null)) && n.hasNonNull("source")) {
+                    out.add(n.get("source").asText());
+                }
+            } catch (java.io.IOException e) {
+                // a stored observation is always JSON; skip it if not
+            }
+        });
+        return List.copyOf(out);
+    }
+
+    /** The sources the agent reports as accepting event updates ({@code stats.source_list[].writable}). */
+    private static List<String> writableSources(AgentRecord agent) {
+        List<String> out = new ArrayList<>();
+        if (agent.stats().get("source_list") instanceof List<?> list) {
+            for (Object o : list) {
+                if (o instanceof Map<?, ?> m && Boolean.TRUE.equals(m.get("writable")) && m.get("name") != null) {
+                    out.add(m.get("name").toString());
+                }
+            }
+        }
+        return out;
     }
 
     /** Deletes processed/rejected updates older than the retention (or {@code olderThanDays}). */

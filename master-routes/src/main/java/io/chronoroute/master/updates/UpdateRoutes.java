@@ -52,11 +52,6 @@ public class UpdateRoutes extends RouteBuilder {
                 .bean(push, "syncConfig")
                 .marshal().json(JsonLibrary.Jackson);
 
-        from("direct:master-put-calendar").routeId("master-put-calendar")
-                .bean(guard, "admin")
-                .bean(push, "putCalendar")
-                .marshal().json(JsonLibrary.Jackson);
-
         from("direct:master-status-queues").routeId("master-status-queues")
                 .bean(guard, "admin")
                 .bean(queue, "queueStatus");

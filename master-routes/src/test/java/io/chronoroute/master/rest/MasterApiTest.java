@@ -515,7 +515,7 @@ class MasterApiTest {
         ev.put("calendar_id", cal);
         heartbeat(a, cred, delta(null, List.of(ev), List.of()));
         ApiClient.Response r = api.send("PUT", "/calendars/" + cal, ADMIN, "{\"name\":\"Renamed\"}");
-        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        assertThat(r.status()).as(r.body()).isEqualTo(202);
         assertThat(r.json().get("agents")).hasSize(1);
         JsonNode pending = api.get("/sync/agents/" + a + "/pending-updates", cred).json().get("updates");
         assertThat(pending.get(0).get("data").get("calendar_id").asText()).isEqualTo(cal);
