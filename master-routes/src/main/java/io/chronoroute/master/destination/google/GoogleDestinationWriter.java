@@ -24,6 +24,7 @@ import io.chronoroute.master.destination.RemoteEvent;
 import io.chronoroute.master.destination.WriteResult;
 import io.chronoroute.processors.model.CalendarEvent;
 import io.chronoroute.processors.model.EventTime;
+import io.chronoroute.processors.sync.SyncKey;
 import io.chronoroute.processors.wire.WireJson;
 
 import java.io.IOException;
@@ -204,13 +205,44 @@ public final class GoogleDestinationWriter implements BatchingWriter {
             if (identity != null) {
                 return new RemoteEvent(e.getId(), identity, null, e.getEtag(), true, null, null, null, modified);
             }
+            String series = e.getRecurringEventId() == null ? null : GoogleIds.identityOf(e.getRecurringEventId());
+            if (series != null && e.getOriginalStartTime() != null) {
+                return occurrenceChangedInGoogle(e, series, true, modified);
+            }
         }
         if (!r.ours()) {
             return r;
         }
+        if (r.recurrenceId() == null && e.getRecurringEventId() != null && e.getOriginalStartTime() != null) {
+            return occurrenceChangedInGoogle(e, r.identity(), r.cancelled(), modified);
+        }
         CalendarEvent event = r.cancelled() ? null : mapper.fromGoogle(e, consolidated(r.identity()));
         return new RemoteEvent(r.remoteId(), r.identity(), r.contentHash(), r.version(), r.cancelled(),
                 r.recurrenceId(), r.seriesIdentity(), event, modified);
+    }
+
+    /**
+     * An occurrence of one of our series that a person edited or deleted in Google ("this event only"), not one of
+     * our overrides: Google copies the series' tags onto it, so it carries the series' key but no RID tag. Reported
+     * as the override it now is: identity of (series uid, RECURRENCE-ID in the form of the series' start),
+     * {@code seriesIdentity} = the series, no content hash; the event is the series' content with Google's values of
+     * this occurrence (null when cancelled: the occurrence was deleted, i.e. an EXDATE of the series; a cancelled
+     * instance may come without any property, its series is then known by the encoding of our ids). Without the
+     * consolidated series (no uid) the identity cannot be known: reported as not ours.
+     */
+    private RemoteEvent occurrenceChangedInGoogle(Event e, String seriesIdentity, boolean cancelled,
+                                                  Instant modified) {
+        CalendarEvent series = consolidated(seriesIdentity);
+        if (series == null || series.uid() == null) {
+            return new RemoteEvent(e.getId(), null, null, e.getEtag(), cancelled, null, null, null, modified);
+        }
+        CalendarEvent base = series.toBuilder().recurrenceId(null).rrules(List.of()).exdates(List.of())
+                .rdates(List.of()).build();
+        CalendarEvent occurrence = mapper.fromGoogle(e, base);
+        String identity = SyncKey.identityOf(CalendarEvent.builder().uid(series.uid())
+                .recurrenceId(occurrence.recurrenceId()).build());
+        return new RemoteEvent(e.getId(), identity, null, e.getEtag(), cancelled,
+                SyncKey.ridText(occurrence.recurrenceId()), seriesIdentity, cancelled ? null : occurrence, modified);
     }
 
     /** The consolidated event of {@code identity} (a tombstone's last content too), or null. */

@@ -70,7 +70,9 @@ final class GoogleEventReader {
         }
         if (g.getOriginalStartTime() != null) {
             if (w == null || !same(g.getOriginalStartTime(), w.getOriginalStartTime())) {
-                b.recurrenceId(time(g.getOriginalStartTime(), c == null ? null : c.recurrenceId()));
+                // an occurrence of a series: RECURRENCE-ID in the form of the series' start (RFC 5545 §3.8.4.4)
+                b.recurrenceId(time(g.getOriginalStartTime(), c == null ? null
+                        : c.recurrenceId() != null ? c.recurrenceId() : c.start()));
             }
         } else if (w == null || !lines(g.getRecurrence()).equals(lines(w.getRecurrence()))) {
             recurrence(lines(g.getRecurrence()), start, c, b);

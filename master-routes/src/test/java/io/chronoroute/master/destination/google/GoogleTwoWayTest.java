@@ -160,6 +160,40 @@ class GoogleTwoWayTest {
     }
 
     @Test
+    void anOccurrenceEditedOrDeletedInGoogleIsReportedAsTheOverrideItNowIs() throws Exception {
+        CalendarEvent series = GoogleKit.event("weekly@example.com", "outlook", LocalDateTime.of(2025, 10, 6, 8, 0),
+                30).rrules(List.of("FREQ=WEEKLY;COUNT=5;BYDAY=MO")).build();
+        String masterId = written(series);
+        String cursor = writer.readChanges(null).nextCursor();
+        EventTime edited = EventTime.ofZoned(LocalDateTime.of(2025, 10, 20, 8, 0), GoogleKit.BERLIN);
+        EventTime deleted = EventTime.ofZoned(LocalDateTime.of(2025, 10, 27, 8, 0), GoogleKit.BERLIN);
+        String editedId = GoogleIds.instanceId(masterId, edited, ZoneId.of("UTC"));
+        String deletedId = GoogleIds.instanceId(masterId, deleted, ZoneId.of("UTC"));
+
+        kit.clock.advance(Duration.ofMinutes(3));
+        kit.fake.userEditSummary(primary(), editedId, "Only this one");
+        kit.fake.userDelete(primary(), deletedId);
+
+        List<RemoteEvent> changed = ours(writer.readChanges(cursor));
+        assertThat(changed).hasSize(2);
+        String seriesIdentity = SyncKey.identityOf(series);
+        RemoteEvent one = byRemote(changed, editedId);
+        CalendarEvent override = stored(series.toBuilder().recurrenceId(edited).rrules(List.of()).title("Only this one")
+                .start(edited).end(EventTime.ofZoned(LocalDateTime.of(2025, 10, 20, 8, 30), GoogleKit.BERLIN))
+                .build());
+        assertThat(one.identity()).isEqualTo(SyncKey.identityOf(override)).isNotEqualTo(seriesIdentity);
+        assertThat(one.seriesIdentity()).isEqualTo(seriesIdentity);
+        assertThat(one.recurrenceId()).isEqualTo(edited.canonical());
+        assertThat(one.contentHash()).isNull();
+        assertThat(one.event()).isEqualTo(override);
+        RemoteEvent gone = byRemote(changed, deletedId);
+        assertThat(gone.cancelled()).isTrue();
+        assertThat(gone.identity()).isEqualTo(SyncKey.identityOf(series.toBuilder().recurrenceId(deleted).build()));
+        assertThat(gone.seriesIdentity()).isEqualTo(seriesIdentity);
+        assertThat(gone.event()).isNull();
+    }
+
+    @Test
     void aDeleteInGoogleIsReportedCancelled() throws Exception {
         CalendarEvent e = GoogleKit.event("gone@example.com", "outlook", LocalDateTime.of(2025, 10, 7, 9, 0), 30)
                 .build();
