@@ -1027,6 +1027,31 @@ public final class FakeEwsServer implements AutoCloseable {
         }
     }
 
+    /**
+     * A person changes one occurrence of a series ("this occurrence"): it becomes an exception (own ItemId, the
+     * series' extended properties copied, as Exchange does) with the field set; the series gets a new ChangeKey
+     * and is reported by SyncFolderItems. Returns the exception's ItemId. Not journaled.
+     */
+    public synchronized String userEditOccurrence(String masterId, Instant originalStart, String field, String text) {
+        Item master = items.get(masterId);
+        if (master == null || !master.master()) {
+            throw new IllegalArgumentException("no series " + masterId);
+        }
+        String existing = master.exceptions.get(originalStart);
+        if (existing != null) {
+            userEdit(existing, field, text);
+            return existing;
+        }
+        View occ = occurrences(master, originalStart.plusSeconds(1)).stream()
+                .filter(v -> originalStart.equals(v.originalStart())).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no occurrence at " + originalStart));
+        Map<String, Element> fields = occurrenceFields(occ);
+        fields.put(field, textElement(field, text));
+        Item e = materializeException(occ, fields, new LinkedHashMap<>(master.ext));
+        bump(master, List.of("ModifiedOccurrences"));
+        return e.id;
+    }
+
     /** A person deletes a single item or a whole series: SyncFolderItems reports a Delete. Not journaled. */
     public synchronized void userDelete(String itemId) {
         Item i = items.get(itemId);

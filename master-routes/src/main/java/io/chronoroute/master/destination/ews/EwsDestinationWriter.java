@@ -388,17 +388,63 @@ public final class EwsDestinationWriter implements DestinationWriter {
                 if (owner.equals(ex.tag(OWNER)) && ex.tag(RID) != null && ex.tag(KEY) != null) {
                     sink.accept(content ? withContent(ex, ex.tag(RID), ex.tag(SERIES)) : new RemoteEvent(ex.id(),
                             ex.tag(KEY), ex.tag(HASH), ex.fingerprint(), false, ex.tag(RID), ex.tag(SERIES)));
+                } else if (content) {
+                    RemoteEvent user = occurrenceChangedInExchange(it, ex);
+                    if (user != null) {
+                        sink.accept(user);
+                    }
                 }
             }
         }
     }
 
     private RemoteEvent withContent(EwsXml.Item it, String rid, String series) {
-        String modified = EwsClient.textOf(EwsClient.child(it.xml(), "LastModifiedTime"));
-        CalendarEvent consolidated = ctx.store().findConsolidated(it.tag(KEY)).filter(c -> c.eventJson() != null)
-                .map(c -> WireJson.fromJson(c.eventJson())).orElse(null);
         return new RemoteEvent(it.id(), it.tag(KEY), it.tag(HASH), it.fingerprint(), false, rid, series,
-                reader.fromItem(it.xml(), consolidated), modified == null ? null : Instant.parse(modified.trim()));
+                reader.fromItem(it.xml(), consolidated(it.tag(KEY))), lastModified(it));
+    }
+
+    /**
+     * An exception of our series without our override tags: an occurrence a person changed in Outlook ("this
+     * occurrence"), or one whose override we removed (reset to the series' content: then it equals the occurrence
+     * and is not reported). Reported as the override it now is: identity of (series uid, RECURRENCE-ID in the form
+     * of the series' start), {@code seriesIdentity} = the series, no content hash, the series' content with
+     * Exchange's values of this occurrence. Without the consolidated series (no uid) nothing is reported.
+     */
+    private RemoteEvent occurrenceChangedInExchange(EwsXml.Item master, EwsXml.Item ex) {
+        CalendarEvent series = consolidated(master.tag(KEY));
+        if (series == null || series.uid() == null || series.start() == null) {
+            return null;
+        }
+        CalendarEvent base = series.toBuilder().recurrenceId(null).rrules(List.of()).exdates(List.of())
+                .rdates(List.of()).build();
+        CalendarEvent occurrence = reader.fromItem(ex.xml(), base);
+        EventTime rid = occurrence.recurrenceId();
+        if (rid == null) {
+            return null;
+        }
+        Times t = times(series);
+        Duration length = Duration.between(t.start(), t.end());
+        EventTime end = rid.isDate() ? EventTime.ofDate(rid.date().plusDays(Math.max(1, length.toDays())))
+                : rid.isFloating() ? EventTime.ofFloating(rid.floating().plus(length))
+                : EventTime.ofInstant(rid.instant().plus(length), rid.zone());
+        CalendarEvent unchanged = base.toBuilder().recurrenceId(rid).start(rid)
+                .end(series.end() == null && !rid.isDate() ? null : end).build();
+        if (occurrence.equals(unchanged) || occurrence.equals(unchanged.toBuilder().end(end).build())) {
+            return null;
+        }
+        String identity = SyncKey.identityOf(CalendarEvent.builder().uid(series.uid()).recurrenceId(rid).build());
+        return new RemoteEvent(ex.id(), identity, null, ex.fingerprint(), false, SyncKey.ridText(rid),
+                master.tag(KEY), occurrence, lastModified(ex));
+    }
+
+    private CalendarEvent consolidated(String identity) {
+        return ctx.store().findConsolidated(identity).filter(c -> c.eventJson() != null)
+                .map(c -> WireJson.fromJson(c.eventJson())).orElse(null);
+    }
+
+    private static Instant lastModified(EwsXml.Item it) {
+        String modified = EwsClient.textOf(EwsClient.child(it.xml(), "LastModifiedTime"));
+        return modified == null || modified.isBlank() ? null : Instant.parse(modified.trim());
     }
 
     /** Our single/master item with this key: FindItem + Restriction on the key property, re-checked here. */

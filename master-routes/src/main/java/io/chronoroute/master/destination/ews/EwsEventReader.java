@@ -91,7 +91,9 @@ public final class EwsEventReader {
         Instant original = instant(ci, "OriginalStart");
         if (original != null && (c == null || c.recurrenceId() == null
                 || !original.equals(occurrence(c.recurrenceId())))) {
-            b.recurrenceId(time(original, allDay, itemZone, c == null ? null : c.recurrenceId()));
+            // RECURRENCE-ID in the form of the series' start (RFC 5545 §3.8.4.4) when the base is the series
+            b.recurrenceId(time(original, allDay, itemZone, c == null ? null
+                    : c.recurrenceId() != null ? c.recurrenceId() : c.start()));
         }
         if (!originalOnly) {
             recurrence(ci, c, written, newStart, itemZone, b);

@@ -66,6 +66,10 @@ class EwsTwoWayTest {
     /** Writes the consolidated events through the real sync (so the mapping exists, as in production). */
     private void sync(CalendarEvent... events) {
         h.put(events);
+        run();
+    }
+
+    private void run() {
         DestinationSyncService svc = h.service(new EwsDestinationWriterFactory(n -> settings),
                 SyncHarness.config("ews"));
         SyncResult r = svc.runOnce(SyncHarness.NAME);
@@ -162,6 +166,41 @@ class EwsTwoWayTest {
         assertThat(byId(changed, series).event()).isEqualTo(stored(series.toBuilder().location("Room 2").build()));
         assertThat(byId(changed, allDay).event()).isEqualTo(stored(allDay));
         assertThat(byId(changed, floating).event()).isEqualTo(stored(floating));
+        allRequestsValid();
+    }
+
+    @Test
+    void anOccurrenceChangedInOutlookIsReportedAsTheOverrideItNowIsAndAResetOneIsNot() throws Exception {
+        CalendarEvent series = CalendarEvent.builder().uid("two-occ").title("Weekly")
+                .start(zoned("2026-12-07T08:00", "Europe/Berlin")).end(zoned("2026-12-07T08:30", "Europe/Berlin"))
+                .rrules(List.of("FREQ=WEEKLY;COUNT=6;BYDAY=MO")).status("CONFIRMED")
+                .origin(SyncHarness.origin("work")).build();
+        CalendarEvent moved = series.toBuilder().rrules(List.of()).recurrenceId(zoned("2026-12-14T08:00",
+                        "Europe/Berlin")).start(zoned("2026-12-14T11:00", "Europe/Berlin"))
+                .end(zoned("2026-12-14T11:30", "Europe/Berlin")).title("Moved").build();
+        sync(series, moved);
+        h.delete(moved);
+        run(); // our override went away: its exception is reset to the series' content, our tags removed
+        String cursor = writer.readChanges(null).nextCursor();
+
+        h.clock.advance(Duration.ofMinutes(4));
+        EventTime rid = zoned("2026-12-21T08:00", "Europe/Berlin");
+        String exId = ews.userEditOccurrence(itemOf(series), rid.instant(), "Subject", "Only this one");
+
+        List<RemoteEvent> changed = ours(writer.readChanges(cursor));
+        assertThat(changed).extracting(RemoteEvent::remoteId).containsExactlyInAnyOrder(itemOf(series), exId);
+        RemoteEvent master = changed.stream().filter(r -> r.remoteId().equals(itemOf(series))).findFirst()
+                .orElseThrow();
+        assertThat(master.event()).isEqualTo(stored(series));
+        RemoteEvent one = changed.stream().filter(r -> r.remoteId().equals(exId)).findFirst().orElseThrow();
+        CalendarEvent override = stored(series.toBuilder().rrules(List.of()).recurrenceId(rid).start(rid)
+                .end(zoned("2026-12-21T08:30", "Europe/Berlin")).title("Only this one").build());
+        assertThat(one.identity()).isEqualTo(SyncKey.identityOf(override));
+        assertThat(one.seriesIdentity()).isEqualTo(SyncKey.identityOf(series));
+        assertThat(one.recurrenceId()).isEqualTo(rid.canonical());
+        assertThat(one.contentHash()).isNull();
+        assertThat(one.event()).isEqualTo(override);
+        assertThat(one.modified()).isEqualTo(h.clock.instant());
         allRequestsValid();
     }
 
