@@ -68,6 +68,13 @@ import java.util.function.Consumer;
  * between CreateItem and the mapping update therefore ends in an update of the item created before. In addition,
  * the framework adopts our items reported by {@code SyncFolderItems} since the last cursor.
  *
+ * <h2>Two-way sync (issue #9)</h2>
+ * {@link #readChanges} reports our changed items with their content mapped back ({@link EwsEventReader}, merged
+ * into the consolidated event) and LastModifiedTime, occurrences a person changed as the overrides they now are,
+ * and deleted items (matched through the mapping) as cancelled. {@link #renameCalendar} sets the folder's
+ * DisplayName ({@code UpdateFolder}); Exchange may refuse to rename a default folder (the distinguished
+ * {@code calendar}): the error is the caller's to report.
+ *
  * <h2>Versions and conflicts</h2>
  * The version remembered per event is a fingerprint of the item's content fields as the server returns them (not
  * the ChangeKey: Exchange changes the master's ChangeKey whenever an exception changes). Updates send the current
