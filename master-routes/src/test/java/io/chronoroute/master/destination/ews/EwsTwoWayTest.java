@@ -178,7 +178,10 @@ class EwsTwoWayTest {
         CalendarEvent moved = series.toBuilder().rrules(List.of()).recurrenceId(zoned("2026-12-14T08:00",
                         "Europe/Berlin")).start(zoned("2026-12-14T11:00", "Europe/Berlin"))
                 .end(zoned("2026-12-14T11:30", "Europe/Berlin")).title("Moved").build();
-        sync(series, moved);
+        CalendarEvent kept = series.toBuilder().rrules(List.of()).recurrenceId(zoned("2026-12-28T08:00",
+                        "Europe/Berlin")).start(zoned("2026-12-28T09:00", "Europe/Berlin"))
+                .end(zoned("2026-12-28T09:30", "Europe/Berlin")).title("Kept").location("Annex").build();
+        sync(series, moved, kept);
         h.delete(moved);
         run(); // our override went away: its exception is reset to the series' content, our tags removed
         String cursor = writer.readChanges(null).nextCursor();
@@ -188,7 +191,13 @@ class EwsTwoWayTest {
         String exId = ews.userEditOccurrence(itemOf(series), rid.instant(), "Subject", "Only this one");
 
         List<RemoteEvent> changed = ours(writer.readChanges(cursor));
-        assertThat(changed).extracting(RemoteEvent::remoteId).containsExactlyInAnyOrder(itemOf(series), exId);
+        assertThat(changed).hasSize(3);
+        assertThat(changed).extracting(RemoteEvent::remoteId).contains(itemOf(series), exId);
+        // our own override comes along with its series, as the consolidated override
+        RemoteEvent ourOverride = changed.stream().filter(r -> SyncKey.identityOf(kept).equals(r.identity()))
+                .findFirst().orElseThrow();
+        assertThat(ourOverride.contentHash()).isEqualTo(ContentHash.of(kept));
+        assertThat(ourOverride.event()).isEqualTo(stored(kept));
         RemoteEvent master = changed.stream().filter(r -> r.remoteId().equals(itemOf(series))).findFirst()
                 .orElseThrow();
         assertThat(master.event()).isEqualTo(stored(series));
