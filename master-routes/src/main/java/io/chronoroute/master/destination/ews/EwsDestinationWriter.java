@@ -406,8 +406,33 @@ public final class EwsDestinationWriter implements DestinationWriter {
     }
 
     private RemoteEvent withContent(EwsXml.Item it, String rid, String series) {
-        return new RemoteEvent(it.id(), it.tag(KEY), it.tag(HASH), it.fingerprint(), false, rid, series,
-                reader.fromItem(it.xml(), consolidated(it.tag(KEY))), lastModified(it));
+        CalendarEvent consolidated = consolidated(it.tag(KEY));
+        CalendarEvent event = reader.fromItem(it.xml(), consolidated);
+        if (consolidated != null && rid == null && !event.exdates().equals(consolidated.exdates())) {
+            event = withoutCancelledOverrides(event, consolidated);
+        }
+        return new RemoteEvent(it.id(), it.tag(KEY), it.tag(HASH), it.fingerprint(), false, rid, series, event,
+                lastModified(it));
+    }
+
+    /**
+     * A cancelled override is written as a deleted occurrence (EWS has no other form): such a deleted occurrence
+     * is the override, not an EXDATE of the series, and is left out of the series' exdates.
+     */
+    private CalendarEvent withoutCancelledOverrides(CalendarEvent event, CalendarEvent series) {
+        List<EventTime> exdates = new ArrayList<>();
+        for (EventTime x : event.exdates()) {
+            if (!series.exdates().contains(x) && series.uid() != null) {
+                String identity = SyncKey.identityOf(CalendarEvent.builder().uid(series.uid()).recurrenceId(x)
+                        .build());
+                CalendarEvent override = consolidated(identity);
+                if (override != null && "CANCELLED".equalsIgnoreCase(override.status())) {
+                    continue;
+                }
+            }
+            exdates.add(x);
+        }
+        return event.toBuilder().exdates(exdates).build();
     }
 
     /**

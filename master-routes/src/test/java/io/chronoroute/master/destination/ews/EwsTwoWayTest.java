@@ -214,6 +214,27 @@ class EwsTwoWayTest {
     }
 
     @Test
+    void aCancelledOverrideIsNotReadBackAsAnExdateOfItsSeries() throws Exception {
+        CalendarEvent series = CalendarEvent.builder().uid("two-cx").title("Weekly")
+                .start(zoned("2026-12-07T08:00", "Europe/Berlin")).end(zoned("2026-12-07T08:30", "Europe/Berlin"))
+                .rrules(List.of("FREQ=WEEKLY;COUNT=6;BYDAY=MO"))
+                .exdates(List.of(zoned("2026-12-21T08:00", "Europe/Berlin"))).status("CONFIRMED")
+                .origin(SyncHarness.origin("work")).build();
+        CalendarEvent cancelled = series.toBuilder().rrules(List.of()).exdates(List.of())
+                .recurrenceId(zoned("2026-12-14T08:00", "Europe/Berlin")).start(zoned("2026-12-14T08:00",
+                        "Europe/Berlin")).end(zoned("2026-12-14T08:30", "Europe/Berlin")).status("CANCELLED").build();
+        sync(series, cancelled);
+        assertThat(ews.deletedOccurrences(itemOf(series))).hasSize(2);
+        String cursor = writer.readChanges(null).nextCursor();
+
+        ews.userEdit(itemOf(series), "Subject", "Weekly (renamed)");
+
+        RemoteEvent master = ours(writer.readChanges(cursor)).stream()
+                .filter(r -> r.identity().equals(SyncKey.identityOf(series))).findFirst().orElseThrow();
+        assertThat(master.event()).isEqualTo(stored(series.toBuilder().title("Weekly (renamed)").build()));
+    }
+
+    @Test
     void aDeleteInOutlookIsReportedCancelledThroughTheMapping() throws Exception {
         CalendarEvent e = event("two-del", "Gone", "2026-12-03T10:00", "Europe/Berlin", 30);
         CalendarEvent kept = event("two-keep", "Kept", "2026-12-03T11:00", "Europe/Berlin", 30);
