@@ -1,5 +1,8 @@
 package io.chronoroute.master.destination;
 
+import io.chronoroute.processors.model.CalendarEvent;
+
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -56,6 +59,24 @@ public interface DestinationWriter extends AutoCloseable {
      */
     default void renameCalendar(String displayName) throws Exception {
         throw new UnsupportedOperationException("this destination cannot rename its calendar");
+    }
+
+    /**
+     * Two-way sync: the fields this writer writes into the destination, i.e. the only ones a user's edit in the
+     * destination can change in the consolidated event ({@link EventField#merge}). Default: none (a writer whose
+     * {@link RemoteEvent#event()} stays null is repaired as in one-way sync).
+     */
+    default Set<EventField> writtenFields() {
+        return Set.of();
+    }
+
+    /**
+     * Two-way sync: {@code consolidated} as this writer shapes it for the destination (e.g. floating times pinned to
+     * {@code floating-zone}, attendees appended to the description), so that {@link EventField#merge} can tell an
+     * edited field from one that only looks different because of the shaping. Default: unchanged.
+     */
+    default CalendarEvent asWritten(CalendarEvent consolidated) {
+        return consolidated;
     }
 
     DestinationErrorClassifier classifier();
