@@ -112,8 +112,7 @@ final class DestinationEdits {
                 return false;
             }
             DestinationWriter writer = run.rt.writer;
-            CalendarEvent merged = EventField.merge(consolidated, writer.asWritten(consolidated), re.event(),
-                    writer.writtenFields());
+            CalendarEvent merged = writer.merge(consolidated, re.event());
             if (!c.deleted() && hashIgnoringSequence(merged).equals(hashIgnoringSequence(consolidated))) {
                 LOG.debug("destination {}: {} changed in a field we do not write (or our write echoed): adopted",
                         run.name, re.identity());

@@ -79,6 +79,16 @@ public interface DestinationWriter extends AutoCloseable {
         return consolidated;
     }
 
+    /**
+     * Two-way sync: the consolidated event with the destination's edits of the fields this writer writes, from
+     * {@code remote} ({@link RemoteEvent#event()}). Default: {@link EventField#merge} over {@link #writtenFields()}
+     * and {@link #asWritten}; a writer overrides it to undo what its shaping adds (e.g. the attendee text appended to
+     * the description).
+     */
+    default CalendarEvent merge(CalendarEvent consolidated, CalendarEvent remote) {
+        return EventField.merge(consolidated, asWritten(consolidated), remote, writtenFields());
+    }
+
     DestinationErrorClassifier classifier();
 
     @Override
