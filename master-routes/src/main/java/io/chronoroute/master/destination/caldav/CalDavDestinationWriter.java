@@ -128,6 +128,7 @@ public final class CalDavDestinationWriter implements DestinationWriter {
                     created = true;
                 } else {
                     ICalResource res = ICalResource.parse(existing.body());
+                    String resourceUid = res.events.isEmpty() ? null : res.events.get(0).prop("UID");
                     if (adopted(current, href)) {
                         dropForeign(res, ev);
                     }
@@ -138,12 +139,14 @@ public final class CalDavDestinationWriter implements DestinationWriter {
                         rememberSeries(seriesId, res);
                         return new WriteResult(remoteId(href, de.identity(), override), old.fingerprint(), false);
                     }
+                    // the resource keeps its UID (a user-made resource we took over has the user's)
+                    ICalResource.Block mine = block.withUid(resourceUid);
                     if (old != null) {
-                        res.events.set(res.events.indexOf(old), block);
+                        res.events.set(res.events.indexOf(old), mine);
                     } else if (override) {
-                        res.events.add(block);
+                        res.events.add(mine);
                     } else {
-                        res.events.add(0, block);
+                        res.events.add(0, mine);
                     }
                     res.mergeTimezones(rendered);
                     client.put(href, res.compose(PRODID), existing.etag(), false);
