@@ -380,9 +380,9 @@ public class DestinationSyncService implements AutoCloseable {
                 }
             }
             SyncResult r = st.lastResult;
-            LOG.info("destination {}: {} full={} +{} ~{} -{} ={} parked={} held={} calls={} writes={} retries={}",
-                    name, r.outcome(), r.fullReconcile(), r.inserted(), r.updated(), r.deleted(), r.unchanged(),
-                    r.parked(), r.held(), r.apiCalls(), r.writeCalls(), r.retries());
+            LOG.info("destination {}: {} full={} +{} ~{} -{} ={} parked={} held={} calls={} writes={} retries={} "
+                            + "edits={}", name, r.outcome(), r.fullReconcile(), r.inserted(), r.updated(), r.deleted(),
+                    r.unchanged(), r.parked(), r.held(), r.apiCalls(), r.writeCalls(), r.retries(), run.edits);
             return r;
         } finally {
             rt.fence = null;
