@@ -28,6 +28,12 @@ import java.util.function.Consumer;
  *   <li><b>Series resets.</b> A master update that drops the series' overrides on the provider (EWS: a new
  *       {@code t:Recurrence}) says so with {@link WriteResult#seriesReset()}, also on a retry whose earlier attempt
  *       may have done it; the sync then writes every override of the series again, after the master.</li>
+ *   <li><b>Two-way.</b> {@link #readChanges} fills {@link RemoteEvent#event()} (mapped back from the provider's form,
+ *       our UID/RECURRENCE-ID as the consolidated event has them where the provider keeps its own) and
+ *       {@link RemoteEvent#modified()}, for ours and for foreign objects (user-created events); {@link #writtenFields}
+ *       and {@link #asWritten} (or {@link #merge}) say what of it can be an edit. An entry of the mapping without
+ *       content hash on a foreign object means the sync adopted it (created at the master from the destination):
+ *       the next upsert writes our tags onto that very object instead of refusing it.</li>
  * </ul>
  */
 public interface DestinationWriter extends AutoCloseable {
