@@ -154,6 +154,36 @@ class CalDavTwoWayTest {
     }
 
     @Test
+    void anEditOfOneOverrideIsAChangeOfThatOverrideOnly() throws Exception {
+        EventTime start = SyncHarness.zoned("2026-12-07T08:00", "Europe/Berlin");
+        CalendarEvent series = CalendarEvent.builder().uid("series-1").title("Weekly").start(start)
+                .end(EventTime.ofInstant(start.instant().plusSeconds(1800), "Europe/Berlin"))
+                .rrules(List.of("FREQ=WEEKLY;COUNT=4;BYDAY=MO")).status("CONFIRMED")
+                .origin(SyncHarness.origin("work")).build();
+        EventTime rid = SyncHarness.zoned("2026-12-14T08:00", "Europe/Berlin");
+        EventTime moved = SyncHarness.zoned("2026-12-14T10:00", "Europe/Berlin");
+        CalendarEvent override = CalendarEvent.builder().uid("series-1").recurrenceId(rid).title("Weekly (moved)")
+                .start(moved).end(EventTime.ofInstant(moved.instant().plusSeconds(1800), "Europe/Berlin"))
+                .status("CONFIRMED").origin(SyncHarness.origin("work")).build();
+        List<String> ids = h.put(series, override);
+        DestinationSyncService svc = service(null);
+        ok(svc.runOnce(SyncHarness.NAME));
+        CalDavClient.Resource r = get(hrefOf(series));
+        assertThat(r.body()).contains("SUMMARY:Weekly (moved)");
+        put(hrefOf(series), r.body().replace("SUMMARY:Weekly (moved)", "SUMMARY:Weekly (moved again)"));
+        assertThat(ok(svc.runOnce(SyncHarness.NAME)).writeCalls()).isZero();
+        assertThat(ingest.changes()).singleElement().satisfies(ch -> {
+            assertThat(ch.identity()).isEqualTo(ids.get(1));
+            assertThat(ch.event().recurrenceId()).isEqualTo(rid);
+            assertThat(ch.event().uid()).isEqualTo("series-1");
+            assertThat(ch.event().title()).isEqualTo("Weekly (moved again)");
+            assertThat(ch.event().start()).isEqualTo(moved);
+        });
+        assertThat(ok(svc.runOnce(SyncHarness.NAME)).writeCalls()).isZero();
+        assertThat(ingest.calls).hasSize(1);
+    }
+
+    @Test
     void aDeleteInRadicaleIsADeleteOriginChange() throws Exception {
         CalendarEvent e = event("del-1", "Retro", "2026-12-19T09:00", "Europe/Berlin", 60);
         CalendarEvent other = event("del-2", "Keep", "2026-12-19T11:00", "Europe/Berlin", 60);
