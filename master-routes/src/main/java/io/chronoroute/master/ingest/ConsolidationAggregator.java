@@ -219,7 +219,9 @@ public final class ConsolidationAggregator implements AggregationStrategy {
             s.originResults.add(new OriginResult(ch.identity(), OriginResult.Outcome.APPLIED, null, null));
             return;
         }
-        CalendarEvent incoming = ch.event().withOrigin(null);
+        // the time the origin says it made the change decides latest_wins (a destination's own modification time)
+        CalendarEvent incoming = ch.modified() == null ? ch.event().withOrigin(null)
+                : ch.event().withOrigin(null).withLastModified(ch.modified());
         String hash = ContentHash.of(incoming);
         String json = WireJson.toJson(incoming);
         if (!live) {
