@@ -75,7 +75,7 @@ class UpdateDispatcherTest {
                 return new Answer(200, null, 0);
             }
         };
-        dispatcher = new UpdateDispatcher(state, registry, folders, collector,
+        dispatcher = new UpdateDispatcher(state, registry, collector,
                 new HeartbeatSchedule(props, Clock.systemUTC()), client, new CredentialStore(state), props);
     }
 
