@@ -296,8 +296,8 @@ public class HeartbeatService {
 
     /**
      * {@link #sourceEntry(AgentState.Tx, SourceConfig)} with the source's state (issue #10), which the master shows
-     * per agent: {@code kind}, {@code not_writable_reason} (read-only sources), {@code last_read} (ISO instant or
-     * null), {@code cursor_age_seconds} (null: no cursor yet) and {@code last_error} (null when fine).
+     * per agent: {@code kind}, {@code last_read} (ISO instant, to the second; absent: not read since the agent
+     * started), {@code cursor_age_seconds} (absent: no cursor yet) and {@code last_error} (absent when fine).
      */
     public static ObjectNode sourceEntry(AgentState.Tx tx, SourceConfig s, CalendarSource.SourceState st, Instant now) {
         ObjectNode n = JSON.createObjectNode();
@@ -310,18 +310,19 @@ public class HeartbeatService {
         tx.filesOf(s.name()).values().forEach(f -> keys.addAll(f.keys()));
         n.put("event_count", keys.size());
         if (st != null) {
+            // compact: this entry is in every heartbeat, an idle one included (the reason for refusing writes is
+            // in the agent's health; the master says "read-only source (<kind>)")
             n.put("kind", st.kind());
-            if (st.notWritableReason() != null) {
-                n.put("not_writable_reason", st.notWritableReason());
+            if (st.lastRead() != null) {
+                n.put("last_read", st.lastRead().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
             }
-            n.put("last_read", st.lastRead() == null ? null : st.lastRead().toString());
             java.time.Duration age = st.cursorAge(now);
-            if (age == null) {
-                n.putNull("cursor_age_seconds");
-            } else {
-                n.put("cursor_age_seconds", age.toSeconds());
+            if (age != null) {
+                n.put("cursor_age_seconds", Math.max(0, age.toSeconds()));
             }
-            n.put("last_error", st.lastError());
+            if (st.lastError() != null) {
+                n.put("last_error", st.lastError());
+            }
         }
         if (s.isIcsFolder()) {
             JsonNode meta = tx.calendarMetadata(s.name());

@@ -261,14 +261,15 @@ class UpdateDispatcherTest {
         JsonNode entry = state.read(tx -> HeartbeatService.sourceEntry(tx, mail, registry.stateOf(mail), Instant.now()));
         assertThat(entry.path("kind").asText()).isEqualTo("outlook-mac");
         assertThat(entry.path("writable").asBoolean()).isFalse();
-        assertThat(entry.path("not_writable_reason").asText()).contains("Outlook for Mac");
-        assertThat(entry.has("last_read")).isTrue();
-        assertThat(entry.has("cursor_age_seconds")).isTrue();
-        assertThat(entry.has("last_error")).isTrue();
+        // not polled yet: no read, no cursor, no error
+        assertThat(entry.has("last_read")).isFalse();
+        assertThat(entry.has("cursor_age_seconds")).isFalse();
+        assertThat(entry.has("last_error")).isFalse();
+        assertThat(registry.stateOf(mail).notWritableReason()).contains("Outlook for Mac");
         SourceConfig team = registry.find("team").orElseThrow();
         JsonNode folder = state.read(tx -> HeartbeatService.sourceEntry(tx, team, registry.stateOf(team), Instant.now()));
         assertThat(folder.path("kind").asText()).isEqualTo("ics");
-        assertThat(folder.has("not_writable_reason")).isFalse();
+        assertThat(registry.stateOf(team).notWritableReason()).isNull();
         SourceConfig holidays = registry.find("holidays").orElseThrow();
         assertThat(registry.stateOf(holidays).kind()).isEqualTo("ics-subscription");
     }
