@@ -74,6 +74,9 @@ import java.util.concurrent.ConcurrentHashMap;
  *   <li>{@link #renameCalendar}: the master's {@code calendar_metadata}: X-WR-CALNAME (and the colour where the
  *       files carry one) in the source's files; the recorded name is the calendar name of its events.</li>
  * </ul>
+ * It is the {@link CalendarSource} of kind {@value #PROVIDER}: its cursor is the file index in the agent's state
+ * ({@link #read(SourceConfig)} outside the route), it accepts writes when {@code allowEventUpdates}, and its state is
+ * the last poll and the missing folder or skipped files.
  */
 @Component("icsFolderSource")
 public class IcsFolderSource implements CalendarSource {

@@ -227,6 +227,7 @@ public class IcsSubscriptionSource implements CalendarSource {
             HttpResponse<Path> r = rt.http.send(request(rt.settings, cursor), HttpResponse.BodyHandlers.ofFile(body));
             int status = r.statusCode();
             if (status == 304 && cursor != null) {
+                rt.emptyAnswers = 0;
                 succeeded(rt, name, cursor);
                 boolean wasFailed = state.read(tx -> tx.failedOf(name).contains(FEED));
                 // nothing changed since the feed was collected; a failure recorded in between is over
@@ -281,9 +282,11 @@ public class IcsSubscriptionSource implements CalendarSource {
         if (events.isEmpty() && heldEvents > 0) {
             rt.emptyAnswers++;
             if (rt.emptyAnswers < 2) {
-                return failed(rt, name, "the feed answered an empty calendar where it had " + heldEvents
-                        + " event(s); they are kept, and taken as deleted only if the next poll answers an empty "
-                        + "calendar again");
+                List<ChangeBatch> held = failed(rt, name, "the feed answered an empty calendar where it had "
+                        + heldEvents + " event(s); they are kept, and taken as deleted only if the next poll answers "
+                        + "an empty calendar again");
+                rt.emptyAnswers = 1;
+                return held;
             }
             LOG.warn("Source '{}': the feed answered an empty calendar twice in a row; its {} event(s) are deleted",
                     name, heldEvents);
@@ -331,6 +334,7 @@ public class IcsSubscriptionSource implements CalendarSource {
     /** A failed read: logged, reported as the feed's problem; the events held and the cursor stay as they are. */
     private List<ChangeBatch> failed(Runtime rt, String name, String reason) {
         rt.pending = null;
+        rt.emptyAnswers = 0; // "twice in a row": any other answer in between starts the count again
         if (!reason.equals(rt.error)) {
             LOG.warn("Source '{}': {}. Its events are kept (not taken as deleted); read again on the next poll",
                     name, reason);

@@ -287,6 +287,13 @@ class IcsSubscriptionSourceTest {
         body = Ics.calendar();
         assertThat(poll().deleted()).isZero();
 
+        // an error in between: not "twice in a row"
+        status = 500;
+        poll();
+        status = 200;
+        assertThat(poll().deleted()).isZero();
+        assertThat(currentSize()).isEqualTo(2);
+
         CollectSummary twice = poll();
         assertThat(twice.deleted()).isEqualTo(2);
         assertThat(currentSize()).isZero();
