@@ -282,11 +282,11 @@ public class IcsSubscriptionSource implements CalendarSource {
         if (events.isEmpty() && heldEvents > 0) {
             rt.emptyAnswers++;
             if (rt.emptyAnswers < 2) {
-                List<ChangeBatch> held = failed(rt, name, "the feed answered an empty calendar where it had "
+                List<ChangeBatch> keep = failed(rt, name, "the feed answered an empty calendar where it had "
                         + heldEvents + " event(s); they are kept, and taken as deleted only if the next poll answers "
                         + "an empty calendar again");
                 rt.emptyAnswers = 1;
-                return held;
+                return keep;
             }
             LOG.warn("Source '{}': the feed answered an empty calendar twice in a row; its {} event(s) are deleted",
                     name, heldEvents);
