@@ -322,6 +322,13 @@ public class IcsFolderSource implements CalendarSource {
 
     // ------------------------------------------------------------------ updates from the master
 
+    /**
+     * Per source, UID and RECURRENCE-ID: the substance hash of the version last written for an update of the master
+     * (in memory: after a restart the base hash alone decides, which at worst refuses one update that is then
+     * decided by the conflict strategy).
+     */
+    private final java.util.Map<String, String> lastWritten = new java.util.concurrent.ConcurrentHashMap<>();
+
     /** {@link #applyEventUpdate(SourceConfig, String, CalendarEvent, String)} without a base hash. */
     public Applied applyEventUpdate(SourceConfig source, String action, CalendarEvent event) throws UpdateFailedException {
         return applyEventUpdate(source, action, event, null);
@@ -398,7 +405,7 @@ public class IcsFolderSource implements CalendarSource {
                 throw new UpdateFailedException("event " + label + " was removed from " + holder.getFileName()
                         + " since; this calendar's version will be sent and the conflict strategy decides", true);
             }
-            checkBase(found, baseHash, holder, label);
+            checkBase(source, found, baseHash, holder, label);
         }
         if (found == null && unreadableRecord(file, event.uid(), rid)) {
             // never a second VEVENT with the same UID and RECURRENCE-ID beside one the reader could not use
@@ -430,6 +437,7 @@ public class IcsFolderSource implements CalendarSource {
             file.insertAfter(lastOfSeries(file, event.uid()), file.adopt(vevent));
         }
         writeAtomically(holder, file.text());
+        lastWritten.put(writtenKey(source, event.uid(), rid), substance(next));
         LOG.info("Source '{}': {} event {} in {} (SEQUENCE {})", source.name(), found != null ? "updated" : "added",
                 label, holder.getFileName(), next.sequence());
         return new Applied((found != null ? "updated " : "added ") + label + " in " + holder.getFileName(),
@@ -463,8 +471,9 @@ public class IcsFolderSource implements CalendarSource {
             return new Applied("already gone: " + label, reread(source, holder));
         }
         if (baseHash != null && exact != null) {
-            checkBase(exact, baseHash, holder, label);
+            checkBase(source, exact, baseHash, holder, label);
         }
+        lastWritten.remove(writtenKey(source, uid, rid));
         doomed.forEach(file::remove);
         if (!file.hasContent()) {
             try {
@@ -480,13 +489,35 @@ public class IcsFolderSource implements CalendarSource {
         return new Applied("deleted " + label + " from " + holder.getFileName(), reread(source, holder));
     }
 
-    /** The base hash names the version the master changed; another version in the file now is a conflict. */
-    private static void checkBase(Found found, String baseHash, Path holder, String label) throws UpdateFailedException {
+    /**
+     * The base hash names the version the master changed; another version in the file now is a conflict. Except
+     * the version this source itself wrote last for the master (an earlier update whose read-back the master has not
+     * received yet when it sends the next one): that version is the master's own, not a local edit.
+     */
+    private void checkBase(SourceConfig source, Found found, String baseHash, Path holder, String label)
+            throws UpdateFailedException {
         String current = ChangeCollector.hashOnTheWire(found.event());
-        if (!baseHash.equals(current)) {
-            throw new UpdateFailedException("event " + label + " changed in " + holder.getFileName()
-                    + " since; this calendar's version will be sent and the conflict strategy decides", true);
+        if (baseHash.equals(current)) {
+            return;
         }
+        String written = lastWritten.get(writtenKey(source, found.event().uid(),
+                SyncKey.ridText(found.event().recurrenceId())));
+        if (written != null && written.equals(substance(found.event()))) {
+            LOG.info("Source '{}': event {} in {} is still the version written for the master's previous update; "
+                    + "the new one applies", source.name(), label, holder.getFileName());
+            return;
+        }
+        throw new UpdateFailedException("event " + label + " changed in " + holder.getFileName()
+                + " since; this calendar's version will be sent and the conflict strategy decides", true);
+    }
+
+    /** What the master compares (its hash of the wire form), SEQUENCE aside. */
+    private static String substance(CalendarEvent e) {
+        return ChangeCollector.hashOnTheWire(e.toBuilder().sequence(null).build());
+    }
+
+    private static String writtenKey(SourceConfig source, String uid, String rid) {
+        return source.name() + '\u0000' + uid + '\u0000' + rid;
     }
 
     /** Same content as far as the master can tell (its hash), SEQUENCE aside (a write-back raises it). */

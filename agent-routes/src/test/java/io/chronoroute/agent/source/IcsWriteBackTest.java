@@ -245,6 +245,21 @@ class IcsWriteBackTest {
     }
 
     @Test
+    void anUpdateWhoseBaseIsTheVersionBeforeTheMastersOwnEarlierWriteApplies() throws Exception {
+        Path file = write("a.ics", Ics.calendar(U1, U2));
+        poll("a.ics");
+        String base = hashSent("u1");
+        CalendarEvent original = stored("u1");
+        apply("update", original.toBuilder().title("First master edit").build(), base);
+        // the master has not received the read-back of its first write yet: the next update still names the original
+        apply("update", original.toBuilder().title("Second master edit").build(), base);
+        assertThat(Files.readString(file)).contains("SUMMARY:Second master edit").doesNotContain("First master edit");
+        // a delete the same way (a delete made in a destination while the write-back is in flight)
+        apply("delete", original, base);
+        assertThat(Files.readString(file)).doesNotContain("Second master edit").contains("UID:u2");
+    }
+
+    @Test
     void createAndDeleteAreIdempotent() throws Exception {
         CalendarEvent e = event("c1", "Created", null);
         apply("create", e, null);

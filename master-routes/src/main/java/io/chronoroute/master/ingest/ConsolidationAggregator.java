@@ -86,6 +86,19 @@ public final class ConsolidationAggregator implements AggregationStrategy {
         s.upserted++;
 
         ConsolidatedEvent cur = s.current(u.identity());
+        if (cur != null && cur.deleted() && cur.eventJson() != null && !origin.equals(cur.lastWriter())
+                && ContentHash.sameSubstance(WireJson.fromJson(cur.eventJson()), u.event())) {
+            // the very version that was deleted elsewhere (a write-back still in flight when the delete came, a
+            // resend): not an edit, so it does not bring the event back; the delete goes to this calendar again.
+            // (Deleted in this same calendar and back unchanged: restored there, revived below.)
+            List<String> origins = new ArrayList<>(cur.origins());
+            if (addOnce(origins, origin)) {
+                s.put(new ConsolidatedEvent(cur.identity(), cur.eventJson(), cur.contentHash(), origins, cur.version(),
+                        cur.changeSeq(), cur.updatedAt(), true, cur.lastWriter(), List.of()));
+            }
+            s.changed(u.identity(), null, null);
+            return;
+        }
         if (cur == null || cur.deleted()) {
             // new, or edited after a delete elsewhere: the edit wins (nothing is lost), from this calendar on
             List<String> origins = cur == null ? new ArrayList<>() : new ArrayList<>(cur.origins());

@@ -225,6 +225,29 @@ class TwoWayIngestTest {
     }
 
     @Test
+    void aWriteBackStillInFlightWhenTheEventIsDeletedDoesNotBringItBack() {
+        Agent a = agent("a", "work", true);
+        String uid = "in-flight-" + UUID.randomUUID();
+        heartbeat(a, List.of(event(uid, "Retro", 0, null)), List.of());
+        String id = idOf(uid);
+        ApiClient.Response edit = api.send("PUT", "/sync/events/" + id, ADMIN,
+                ApiClient.write(event(uid, "Retro (moved)", null, null)));
+        assertThat(edit.status()).as(edit.body()).isEqualTo(202);
+        JsonNode update = pending(a).get(0);
+        confirm(a, update); // written in the folder; its read-back is not sent yet
+        assertThat(api.delete("/sync/events/" + id, ADMIN).status()).isEqualTo(202);
+        assertThat(pending(a)).hasSize(1);
+
+        // the read-back of the edit arrives after the delete: the deleted version itself, not an edit
+        JsonNode answer = heartbeat(a, List.of(event(uid, "Retro (moved)", 1, "2026-11-06T10:00:00Z")), List.of());
+        assertThat(idOf(uid)).as("not brought back").isNull();
+        List<JsonNode> forA = pending(a);
+        assertThat(forA).hasSize(1);
+        assertThat(forA.get(0).get("data").get("action").asText()).isEqualTo("delete");
+        assertThat(answer.get("pending_updates")).hasSize(1);
+    }
+
+    @Test
     void theLoserOfAConflictGetsTheWinner() {
         Agent a = agent("a", "work", true);
         Agent b = agent("b", "team", true);
