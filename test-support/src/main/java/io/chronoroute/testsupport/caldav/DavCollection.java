@@ -58,7 +58,7 @@ public final class DavCollection {
         return URI.create(collection).getRawPath() + name + ".ics";
     }
 
-    /** href → ETag of every calendar resource in the collection. */
+    /** href → ETag of every calendar resource in the collection (not the collection itself). */
     public Map<String, String> etags() {
         String body = send("PROPFIND", URI.create(collection).getRawPath(), "1",
                 "<?xml version=\"1.0\"?><d:propfind xmlns:d=\"DAV:\"><d:prop><d:getetag/></d:prop></d:propfind>",
@@ -68,7 +68,7 @@ public final class DavCollection {
         while (m.find()) {
             Matcher h = HREF.matcher(m.group());
             Matcher e = ETAG.matcher(m.group());
-            if (h.find() && e.find()) {
+            if (h.find() && e.find() && !h.group(1).equals(URI.create(collection).getRawPath())) {
                 out.put(h.group(1), unescape(e.group(1)));
             }
         }
@@ -85,13 +85,13 @@ public final class DavCollection {
         return send("PUT", href, null, body, etag, -1).statusCode();
     }
 
-    /** The bodies of every resource that holds a VEVENT with this UID. */
-    public List<String> withUid(String uid) {
-        List<String> out = new ArrayList<>();
+    /** Every resource with a VEVENT that holds the line {@code key} ({@code UID:...}, {@code X-CHRONOROUTE-KEY:...}). */
+    public List<Resource> holding(String key) {
+        List<Resource> out = new ArrayList<>();
         for (String href : etags().keySet()) {
-            String body = get(href).body();
-            if (!IcsText.blocks(body, uid).isEmpty()) {
-                out.add(body);
+            Resource r = get(href);
+            if (!IcsText.blocks(r.body(), key).isEmpty()) {
+                out.add(r);
             }
         }
         return out;

@@ -9,8 +9,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * iCalendar text as a person's calendar client treats it: find the VEVENTs of a UID, read a property line, change a
- * few properties of one VEVENT and leave every other line as it was (unknown X- properties, VALARMs, VTIMEZONEs,
+ * iCalendar text as a person's calendar client treats it: find the VEVENTs that hold a given property line (their
+ * {@code UID:...}, or a tag such as {@code X-CHRONOROUTE-KEY:...}), read a property line, change a few properties of
+ * those VEVENTs and leave every other line as it was (unknown X- properties, VALARMs, VTIMEZONEs,
  * the other VEVENTs). Text-level on purpose: tests that check what our code writes must not read it with our code.
  * Lines are unfolded; the line ending of the input (CRLF or LF) is kept.
  */
@@ -27,11 +28,11 @@ public final class IcsText {
         return UTC.format(t);
     }
 
-    /** The VEVENTs (unfolded, lines joined with LF) whose own UID is {@code uid}. */
-    public static List<String> blocks(String ics, String uid) {
+    /** The VEVENTs (unfolded, lines joined with LF) that hold the line {@code key} themselves (not in a VALARM). */
+    public static List<String> blocks(String ics, String key) {
         List<String> out = new ArrayList<>();
         for (List<String> block : vevents(lines(ics))) {
-            if (("UID:" + uid).equals(property(block, "UID"))) {
+            if (holds(block, key)) {
                 out.add(String.join("\n", block));
             }
         }
@@ -44,11 +45,11 @@ public final class IcsText {
     }
 
     /**
-     * The text with each VEVENT of {@code uid} given these property values (raw iCalendar values: the caller escapes
+     * The text with each VEVENT holding the line {@code key} given these property values (raw iCalendar values: the caller escapes
      * TEXT): an existing line of that property is replaced (parameters dropped), a missing one added before
      * {@code END:VEVENT}. Everything else stays as it was.
      */
-    public static String edit(String ics, String uid, Map<String, String> values) {
+    public static String edit(String ics, String key, Map<String, String> values) {
         String eol = ics.contains("\r\n") ? "\r\n" : "\n";
         List<String> in = lines(ics);
         List<String> out = new ArrayList<>();
@@ -63,7 +64,7 @@ public final class IcsText {
             }
             block.add(l);
             if (l.equals("END:VEVENT")) {
-                out.addAll(("UID:" + uid).equals(property(block, "UID")) ? edited(block, values) : block);
+                out.addAll(holds(block, key) ? edited(block, values) : block);
                 block = null;
             }
         }
@@ -122,6 +123,11 @@ public final class IcsText {
             }
         }
         return out;
+    }
+
+    private static boolean holds(List<String> block, String key) {
+        int colon = key.indexOf(':');
+        return key.equals(property(block, colon < 0 ? key : key.substring(0, colon)));
     }
 
     private static String property(List<String> block, String name) {
