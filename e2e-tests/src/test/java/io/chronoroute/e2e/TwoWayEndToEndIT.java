@@ -153,6 +153,7 @@ class TwoWayEndToEndIT {
                 .satisfies(e -> assertThat(e.path("summary").asText()).isEqualTo("Planning (edited in Radicale)"));
         assertEverywhereOnce(UID, "Planning (edited in Radicale)");
         assertThat(dav.etags()).as("nothing created beside the two resources").hasSize(2);
+        settle();
     }
 
     @Test
@@ -168,19 +169,23 @@ class TwoWayEndToEndIT {
         run("dav");
         run("g");
         assertEverywhereOnce(UID, "Planning (edited through the API)");
+        settle();
     }
 
     @Test
     @Order(3)
     void theSameEventEditedInTheFolderAndInRadicaleEndsEqualEverywhereWithTheNewestEdit() throws Exception {
-        Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
-        DavCollection.Resource r = dav.get(dav.href(id));
-        // between two cycles: first the folder (older LAST-MODIFIED), then Radicale (newer): latest_wins → Radicale's
+        // between two destination cycles: first the folder is edited (and its agent tells the master), then Radicale,
+        // which has not seen the folder's edit yet, a second later by LAST-MODIFIED: latest_wins → Radicale's edit
+        Instant folderEdit = Instant.now().truncatedTo(ChronoUnit.SECONDS);
         Path file = apps.exports.resolve("team.ics");
-        Files.writeString(file, withEdit(Files.readString(file), "UID:" + UID, "Planning (folder edit)", now.minusSeconds(60)));
-        assertThat(dav.put(dav.href(id), withEdit(r.body(), key(id), "Planning (Radicale edit)", now), r.etag()))
-                .isIn(200, 201, 204);
+        Files.writeString(file, withEdit(Files.readString(file), "UID:" + UID, "Planning (folder edit)", folderEdit));
         await().atMost(WAIT).until(() -> title(id), "Planning (folder edit)"::equals);
+        DavCollection.Resource r = dav.get(dav.href(id));
+        Instant radicaleEdit = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        radicaleEdit = radicaleEdit.isAfter(folderEdit) ? radicaleEdit : folderEdit.plusSeconds(1);
+        assertThat(dav.put(dav.href(id), withEdit(r.body(), key(id), "Planning (Radicale edit)", radicaleEdit),
+                r.etag())).isIn(200, 201, 204);
 
         run("dav");
         assertThat(title(id)).as("latest_wins: the newest LAST-MODIFIED wins").isEqualTo("Planning (Radicale edit)");
@@ -188,6 +193,7 @@ class TwoWayEndToEndIT {
         run("g");
         run("dav");
         assertEverywhereOnce(UID, "Planning (Radicale edit)");
+        settle();
     }
 
     @Test
@@ -238,8 +244,7 @@ class TwoWayEndToEndIT {
     @Test
     @Order(6)
     void fiveIdleCyclesQueueNoUpdateAndWriteNothing() {
-        await().atMost(WAIT).until(() -> agentStatus().path("pending_updates").asInt(-1) == 0);
-        awaitHeartbeats(2);
+        settle();
         int history = history();
         long googleWrites = tap.writes();
         Map<String, String> etags = dav.etags();
@@ -294,6 +299,20 @@ class TwoWayEndToEndIT {
     static int history() {
         return Apps.json(apps.get(apps.masterUrl + "/sync/agents/" + AGENT + "/history?limit=1000", ADMIN))
                 .path("updates").size();
+    }
+
+    /**
+     * Waits until the agent has applied every update queued for it and told the master the result: no update
+     * pending, then two more heartbeats (the one after a write-back carries the rewritten file's version, which the
+     * master must recognise as its own echo). The next scenario starts from there. Without it, a change arriving in
+     * the master between a write-back and its echo meets a known race: the update the master then queues carries
+     * the base_hash of the agent's version before the write-back, the agent refuses it ("changed since") and its
+     * echo is taken for a new edit (seen with a Google delete 0.5 s after a write-back: the edit won, the event
+     * came back). Not what these scenarios are about; it needs its own fix and test.
+     */
+    static void settle() {
+        await().atMost(WAIT).until(() -> agentStatus().path("pending_updates").asInt(-1) == 0);
+        awaitHeartbeats(2);
     }
 
     /** Waits until the master has seen {@code n} more heartbeats of the agent. */
