@@ -121,7 +121,14 @@ public final class DavCollection {
             b.header("If-Match", ifMatch);
         }
         try {
-            HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            HttpResponse<String> r;
+            try {
+                r = http.send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            } catch (IOException closed) {
+                // Radicale closes idle keep-alive connections; a request sent on one just then gets no answer at all.
+                // Sent again once on a new connection (a PUT that did arrive meets its own ETag change: 412).
+                r = http.send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            }
             if (expected > 0 && r.statusCode() != expected) {
                 throw new IllegalStateException(method + " " + path + " answered " + r.statusCode() + ": " + r.body());
             }
