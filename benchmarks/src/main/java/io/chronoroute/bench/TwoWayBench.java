@@ -24,6 +24,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
@@ -32,9 +33,11 @@ import java.util.concurrent.locks.LockSupport;
  * [--run-period 1000]}: the round trip of two-way sync (issue #9) with the real jars as processes. A master with a
  * real Radicale as CalDAV destination (its timer every {@code --run-period} ms), an agent (heartbeat every
  * {@code --heartbeat}) with a writable ICS folder source (polled every {@code --poll} ms) holding {@code --events}
- * events, one file each. Then {@code --edits} times, one after the other and round robin over the events: a person
- * changes the SUMMARY of one event in Radicale (GET, edit the text, PUT with If-Match, LAST-MODIFIED now), and the
- * clock runs until that event's file in the folder carries the new title (polled every 10 ms). Every step is on
+ * events, one file each. Then {@code --edits} times, one after the other (each after a random pause shorter than
+ * the longer of the two timer periods, so the edits fall at every phase of the timers) and round robin over the
+ * events: a person changes the SUMMARY of one event in Radicale (GET, edit the text, PUT with If-Match,
+ * LAST-MODIFIED now), and the clock runs until that event's file in the folder carries the new title (polled every
+ * 10 ms). Every step is on
  * its timer, nothing is triggered: destination run (reads the change) → ingest → event_update for the agent → its
  * next heartbeat fetches it → file rewritten. Prints p50/p95/max beside the three intervals, then lets
  * {@code --idle-cycles} destination runs and as many heartbeats pass with no edit and prints what they did: updates
@@ -142,7 +145,12 @@ public final class TwoWayBench {
                 bench.awaitSettled(start);
 
                 List<Long> millis = new ArrayList<>();
+                // each edit at a random point of the timers' cycles (else every edit starts right after the file
+                // changed, always at the same phase of the heartbeat); seeded, so a rerun makes the same pauses
+                Random phase = new Random(42);
+                long cycleMillis = Math.max(runPeriod, millis(heartbeat));
                 for (int n = 1; n <= edits; n++) {
+                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(phase.nextLong(cycleMillis)));
                     int i = (n - 1) % events;
                     String title = "Bench event " + i + " edit " + n;
                     Path file = folder.resolve("event-" + i + ".ics");
@@ -189,6 +197,13 @@ public final class TwoWayBench {
         } catch (IllegalStateException e) {
             return -1;
         }
+    }
+
+    /** A Spring-style duration ({@code 1s}, {@code 500ms}, {@code 2m}) in milliseconds. */
+    static long millis(String duration) {
+        String d = duration.strip().toLowerCase(Locale.ROOT);
+        return d.endsWith("ms") ? Long.parseLong(d.substring(0, d.length() - 2))
+                : Duration.parse("PT" + d.toUpperCase(Locale.ROOT)).toMillis();
     }
 
     static String uid(int i) {
