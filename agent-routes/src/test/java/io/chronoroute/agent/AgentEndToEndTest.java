@@ -59,6 +59,10 @@ class AgentEndToEndTest {
     static final Path SOURCES;
     static final Path DATA;
     static final FakeMaster MASTER;
+    /** The feed of the shipped ICS subscription example: a valid empty calendar (the other tests count titles). */
+    static final com.sun.net.httpserver.HttpServer FEED;
+    static final String FEED_TOKEN = "feed-token-that-must-never-be-logged";
+    static final List<String> FEED_REQUESTS = new java.util.concurrent.CopyOnWriteArrayList<>();
     static final AtomicLong MTIME = new AtomicLong(1_750_000_000_000L);
 
     static {
@@ -74,6 +78,18 @@ class AgentEndToEndTest {
             Path examples = Path.of("..", "src-routes-yaml", "examples", "agent");
             Files.copy(examples.resolve("demo-ics.camel.yaml"), SOURCES.resolve("demo-ics.camel.yaml"));
             Files.copy(examples.resolve("team-calendar-writable.camel.yaml"), SOURCES.resolve("team-calendar-writable.camel.yaml"));
+            Files.copy(examples.resolve("ics-subscription.camel.yaml"), SOURCES.resolve("ics-subscription.camel.yaml"));
+            FEED = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress(
+                    java.net.InetAddress.getLoopbackAddress(), 0), 0);
+            FEED.createContext("/", ex -> {
+                FEED_REQUESTS.add(ex.getRequestURI().toString());
+                byte[] b = Ics.calendar().getBytes(StandardCharsets.UTF_8);
+                ex.getResponseHeaders().add("Content-Type", "text/calendar");
+                ex.sendResponseHeaders(200, b.length);
+                ex.getResponseBody().write(b);
+                ex.close();
+            });
+            FEED.start();
             Files.createDirectories(ROOT.resolve("demo"));
             Files.createDirectories(ROOT.resolve("team"));
             MASTER = new FakeMaster(SECRET);
@@ -115,11 +131,14 @@ class AgentEndToEndTest {
         r.add("chronoroute.agent.heartbeat-initial-delay", () -> "1500");
         r.add("chronoroute.agent.max-backoff", () -> "1s");
         r.add("chronoroute.agent.time-zone", () -> "Europe/Berlin");
+        r.add("CHRONOROUTE_HOLIDAYS_FEED_URL", () -> "http://127.0.0.1:" + FEED.getAddress().getPort()
+                + "/feeds/holidays.ics?token=" + FEED_TOKEN);
     }
 
     @AfterAll
     static void stopMaster() {
         MASTER.close();
+        FEED.stop(0);
     }
 
     @Autowired
@@ -128,6 +147,8 @@ class AgentEndToEndTest {
     AgentState state;
     @Autowired
     HeartbeatSchedule schedule;
+    @Autowired
+    io.chronoroute.agent.status.AgentHealthIndicator health;
 
     static void write(Path file, String text) throws IOException {
         Files.writeString(file, text, StandardCharsets.UTF_8);
@@ -205,7 +226,13 @@ class AgentEndToEndTest {
         await().atMost(WAIT).until(() -> heartbeatsSince(before).stream().anyMatch(h -> h.batchId() == null && h.status() == 200));
 
         FakeMaster.Heartbeat idle = heartbeatsSince(before).stream().filter(h -> h.batchId() == null).findFirst().orElseThrow();
-        assertThat(idle.body().getBytes(StandardCharsets.UTF_8).length).isLessThanOrEqualTo(1024);
+        // tiny: no events; what grows with the agent is only the source list, one bounded entry per source (with
+        // its state: kind, last read, cursor age, issue #10)
+        ObjectNode withoutSources = ((ObjectNode) idle.json().deepCopy());
+        ((ObjectNode) withoutSources.get("stats")).remove("source_list");
+        assertThat(withoutSources.toString().getBytes(StandardCharsets.UTF_8).length).isLessThanOrEqualTo(1024);
+        idle.json().get("stats").get("source_list").forEach(s ->
+                assertThat(s.toString().getBytes(StandardCharsets.UTF_8).length).isLessThanOrEqualTo(256));
         assertThat(idle.json().path("changed").size()).isZero();
         assertThat(idle.json().path("deleted").size()).isZero();
         assertThat(idle.json().path("protocol").asInt()).isEqualTo(2);
@@ -350,6 +377,31 @@ class AgentEndToEndTest {
     }
 
     @Test
+    @Order(8)
+    void theShippedIcsSubscriptionExampleRunsAndEverySourceReportsItsState() {
+        await().atMost(WAIT).until(() -> !FEED_REQUESTS.isEmpty());
+        assertThat(FEED_REQUESTS.get(0)).isEqualTo("/feeds/holidays.ics?token=" + FEED_TOKEN);
+        await().atMost(WAIT).untilAsserted(() -> {
+            JsonNode stats = MASTER.heartbeats().get(MASTER.heartbeats().size() - 1).json().get("stats");
+            Map<String, JsonNode> byName = new java.util.TreeMap<>();
+            stats.get("source_list").forEach(s -> byName.put(s.get("name").asText(), s));
+            JsonNode feed = byName.get("team-holidays");
+            assertThat(feed).isNotNull();
+            assertThat(feed.path("kind").asText()).isEqualTo("ics-subscription");
+            assertThat(feed.path("writable").asBoolean()).isFalse();
+            assertThat(feed.path("last_read").isTextual()).isTrue();
+            assertThat(feed.path("cursor_age_seconds").isNumber()).isTrue();
+            assertThat(feed.has("last_error")).isFalse();
+            assertThat(byName.get("readonly").path("kind").asText()).isEqualTo("ics");
+            assertThat(byName.get("readonly").path("last_read").isTextual()).isTrue();
+        });
+        @SuppressWarnings("unchecked")
+        Map<String, Object> states = (Map<String, Object>) health.health().getDetails().get("sourceStates");
+        assertThat(states).containsKeys("team-holidays", "readonly", "writable");
+        assertThat(camel.getRoute("agent-poll-ics-sub-team-holidays")).isNotNull();
+    }
+
+    @Test
     @Order(9)
     void eventUpdatesForAReadOnlyOrUnknownSourceAreRejectedPermanently() {
         MASTER.queueUpdate("upd-4", "event_update", eventUpdate("create", "readonly", "m2@master", "Not allowed"));
@@ -391,6 +443,6 @@ class AgentEndToEndTest {
     void secretsAreNeverLogged(CapturedOutput output) throws IOException {
         String credential = Files.readString(DATA.resolve("credential"));
         assertThat(credential).isNotBlank();
-        assertThat(output.getAll()).doesNotContain(SECRET).doesNotContain(credential);
+        assertThat(output.getAll()).doesNotContain(SECRET).doesNotContain(credential).doesNotContain(FEED_TOKEN);
     }
 }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chronoroute.agent.AgentProperties;
 import io.chronoroute.agent.heartbeat.MasterClient.Answer;
+import io.chronoroute.agent.source.CalendarSource;
 import io.chronoroute.agent.source.SourceConfig;
 import io.chronoroute.agent.source.SourceRegistry;
 import io.chronoroute.agent.state.AgentState;
@@ -290,6 +291,15 @@ public class HeartbeatService {
      * its events name; no single calendar is claimed for it.
      */
     public static ObjectNode sourceEntry(AgentState.Tx tx, SourceConfig s) {
+        return sourceEntry(tx, s, null, null);
+    }
+
+    /**
+     * {@link #sourceEntry(AgentState.Tx, SourceConfig)} with the source's state (issue #10), which the master shows
+     * per agent: {@code kind}, {@code last_read} (ISO instant, to the second; absent: not read since the agent
+     * started), {@code cursor_age_seconds} (absent: no cursor yet) and {@code last_error} (absent when fine).
+     */
+    public static ObjectNode sourceEntry(AgentState.Tx tx, SourceConfig s, CalendarSource.SourceState st, Instant now) {
         ObjectNode n = JSON.createObjectNode();
         n.put("name", s.name());
         n.put("writable", s.allowEventUpdates());
@@ -299,6 +309,21 @@ public class HeartbeatService {
         java.util.Set<String> keys = new java.util.HashSet<>();
         tx.filesOf(s.name()).values().forEach(f -> keys.addAll(f.keys()));
         n.put("event_count", keys.size());
+        if (st != null) {
+            // compact: this entry is in every heartbeat, an idle one included (the reason for refusing writes is
+            // in the agent's health; the master says "read-only source (<kind>)")
+            n.put("kind", st.kind());
+            if (st.lastRead() != null) {
+                n.put("last_read", st.lastRead().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
+            }
+            java.time.Duration age = st.cursorAge(now);
+            if (age != null) {
+                n.put("cursor_age_seconds", Math.max(0, age.toSeconds()));
+            }
+            if (st.lastError() != null) {
+                n.put("last_error", st.lastError());
+            }
+        }
         if (s.isIcsFolder()) {
             JsonNode meta = tx.calendarMetadata(s.name());
             n.put("calendar_id", s.name());
@@ -339,7 +364,7 @@ public class HeartbeatService {
             // which sources accept the master's event_update (the master writes edits only through those)
             ArrayNode sourceList = stats.putArray("source_list");
             sources.all().stream().sorted(java.util.Comparator.comparing(SourceConfig::name)).forEach(s ->
-                    sourceList.add(sourceEntry(tx, s)));
+                    sourceList.add(sourceEntry(tx, s, sources.stateOf(s), clock.instant())));
             body.put("protocol", 2);
             ArrayNode changed = body.putArray("changed");
             ArrayNode deleted = body.putArray("deleted");

@@ -74,9 +74,12 @@ import java.util.concurrent.ConcurrentHashMap;
  *   <li>{@link #renameCalendar}: the master's {@code calendar_metadata}: X-WR-CALNAME (and the colour where the
  *       files carry one) in the source's files; the recorded name is the calendar name of its events.</li>
  * </ul>
+ * It is the {@link CalendarSource} of kind {@value #PROVIDER}: its cursor is the file index in the agent's state
+ * ({@link #read(SourceConfig)} outside the route), it accepts writes when {@code allowEventUpdates}, and its state is
+ * the last poll and the missing folder or skipped files.
  */
 @Component("icsFolderSource")
-public class IcsFolderSource {
+public class IcsFolderSource implements CalendarSource {
 
     public static final String HEADER_SOURCE = "ChronorouteSource";
     public static final String HEADER_FOLDER = "ChronorouteFolder";
@@ -113,6 +116,78 @@ public class IcsFolderSource {
         this.props = props;
         this.limits = new ICalLimits(maxPropertyChars, maxOccurrences, ICalLimits.DEFAULT.maxComponentLines(),
                 ICalLimits.DEFAULT.maxProblems(), "chronoroute.agent.ics.max-property-chars");
+        registry.addKind(this);
+    }
+
+    // ------------------------------------------------------------------ the source contract
+
+    @Override
+    public String kind() {
+        return PROVIDER;
+    }
+
+    /**
+     * The contract's read outside the route (the route's file consumer does the same file by file): the cursor is the
+     * file index in the agent's state (size, mtime, SHA-256 per file, committed with the events), so the delta is the
+     * {@code .ics} files whose size or mtime differ from it (every file on the first read; a file whose bytes did not
+     * change is only touched) and the files gone from the folder. A missing folder reads nothing and deletes nothing.
+     */
+    @Override
+    public List<ChangeBatch> read(SourceConfig source) {
+        Path dir = source.folder();
+        if (dir == null || !Files.isDirectory(dir) || !Files.isReadable(dir)) {
+            return detectRemovedFiles(source.name(), String.valueOf(dir)); // reports the missing folder once
+        }
+        String zone = source.zone() == null ? null : source.zone().getId();
+        Map<String, FileEntry> index = state.read(tx -> tx.filesOf(source.name()));
+        List<String> failed = state.read(tx -> tx.failedOf(source.name()));
+        List<ChangeBatch> out = new ArrayList<>();
+        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.filter(p -> p.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".ics")
+                    && Files.isRegularFile(p)).sorted().toList()) {
+                String name = f.getFileName().toString();
+                long modified = Files.getLastModifiedTime(f).toMillis();
+                FileEntry known = index.get(name);
+                if (known == null || known.size() != Files.size(f) || known.modified() != modified || failed.contains(name)) {
+                    out.addAll(read(source.name(), zoneOf(zone), name, modified, f));
+                }
+            }
+        } catch (IOException e) {
+            LOG.warn("Source '{}': cannot list folder {} ({}); its events are kept", source.name(), dir, e.getMessage());
+            return out;
+        }
+        out.addAll(detectRemovedFiles(source.name(), dir.toString()));
+        return out;
+    }
+
+    /** Nothing to do: the file index is the cursor, and the collector commits it together with the events. */
+    @Override
+    public void committed(SourceConfig source) {
+    }
+
+    @Override
+    public String refusal(SourceConfig source) {
+        return source.allowEventUpdates() ? null
+                : "source '" + source.name() + "' is read-only (allowEventUpdates=false)";
+    }
+
+    /**
+     * Kind, writability, the last successful poll (which is also when the file index was last known current: the
+     * cursor), and the current problem: a missing folder, else the files skipped.
+     */
+    @Override
+    public SourceState state(SourceConfig source) {
+        Instant read = registry.lastRead(source.name());
+        String error = null;
+        if (missingFolderReported.contains(source.name())) {
+            error = "folder " + source.folder() + " is missing or unreadable; its events are kept until it is back";
+        } else {
+            int skipped = state.read(tx -> tx.failedOf(source.name())).size();
+            if (skipped > 0) {
+                error = skipped + " file(s) skipped (see skippedFiles); their previous events are kept";
+            }
+        }
+        return new SourceState(PROVIDER, source.allowEventUpdates(), refusal(source), read, read, error);
     }
 
     // ------------------------------------------------------------------ collecting
@@ -247,14 +322,6 @@ public class IcsFolderSource {
 
     // ------------------------------------------------------------------ updates from the master
 
-    /**
-     * What an applied update did: a one-line outcome (logged and remembered with the update id) and the files it
-     * wrote, read again at once ({@code reread}, for {@code direct:agent-collect}): the agent's state shows the
-     * write immediately, so the next heartbeat sends it once and the next poll finds the file unchanged.
-     */
-    public record Applied(String outcome, List<ChangeBatch> reread) {
-    }
-
     /** {@link #applyEventUpdate(SourceConfig, String, CalendarEvent, String)} without a base hash. */
     public Applied applyEventUpdate(SourceConfig source, String action, CalendarEvent event) throws UpdateFailedException {
         return applyEventUpdate(source, action, event, null);
@@ -275,6 +342,7 @@ public class IcsFolderSource {
      *                               update does not exist or changed since; transient when the folder cannot be
      *                               read or written
      */
+    @Override
     public Applied applyEventUpdate(SourceConfig source, String action, CalendarEvent event, String baseHash)
             throws UpdateFailedException {
         if (!source.allowEventUpdates()) {
@@ -609,6 +677,7 @@ public class IcsFolderSource {
      * @param name  the new name, or null to keep it
      * @param color the new colour as given (e.g. {@code #FF0000}), or null to keep it
      */
+    @Override
     public Applied renameCalendar(SourceConfig source, String name, String color) throws UpdateFailedException {
         if (!source.allowEventUpdates()) {
             throw new UpdateFailedException("calendar of source '" + source.name() + "' is read-only "

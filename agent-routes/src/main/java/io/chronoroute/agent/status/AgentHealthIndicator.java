@@ -18,7 +18,8 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * {@code /actuator/health} component "agent": the agent status - sources, current set, outbox, files skipped
+ * {@code /actuator/health} component "agent": the agent status - sources (and per source its state:
+ * {@code sourceStates}, {@link io.chronoroute.agent.source.CalendarSource.SourceState}), current set, outbox, files skipped
  * (with their reasons and count), changes the master refused, whether it is registered and the master reachable.
  * Never shows the credential. Problems of the input or of the master are details, not DOWN (a master outage must not
  * make a local supervisor restart the agent). DOWN means the agent itself no longer works (issue #15): the last
@@ -78,6 +79,11 @@ public class AgentHealthIndicator implements HealthIndicator {
             return m;
         });
         d.put("sources", sources.all().stream().map(s -> s.name()).sorted().toList());
+        // per source (issue #10): kind, writable, last successful read, cursor age, last error
+        Map<String, Object> states = new TreeMap<>();
+        Instant now = clock.instant();
+        sources.all().forEach(s -> states.put(s.name(), sources.stateOf(s).toMap(now)));
+        d.put("sourceStates", states);
         d.put("registered", credentials.load().isPresent());
         d.put("masterReachable", heartbeat.masterReachable());
         if (heartbeat.currentProblem() != null) {

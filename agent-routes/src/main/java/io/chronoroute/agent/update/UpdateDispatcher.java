@@ -6,7 +6,7 @@ import io.chronoroute.agent.AgentProperties;
 import io.chronoroute.agent.collect.ChangeCollector;
 import io.chronoroute.agent.heartbeat.HeartbeatSchedule;
 import io.chronoroute.agent.heartbeat.MasterClient;
-import io.chronoroute.agent.source.IcsFolderSource;
+import io.chronoroute.agent.source.CalendarSource;
 import io.chronoroute.agent.source.SourceConfig;
 import io.chronoroute.agent.source.SourceRegistry;
 import io.chronoroute.agent.state.AgentState;
@@ -25,8 +25,9 @@ import java.time.Duration;
  * Applies one update from the master (route {@code agent-apply-update}) and confirms it with
  * {@code POST /sync/agents/{id}/updates/{uid}/processed}.
  * <ul>
- *   <li>{@code event_update} → the named source, if it allows event updates; an unknown or read-only source, an
- *       unknown action, a malformed event, or a {@code base_hash} that the event in the file no longer has (the
+ *   <li>{@code event_update} → the named source through its {@link CalendarSource} (whatever its kind), if it
+ *       accepts writes; an unknown or read-only source (with the source's reason, {@link CalendarSource#refusal}), an
+ *       unknown action, a malformed event, or a {@code base_hash} that the event in the source no longer has (the
  *       user changed it since) is confirmed as a permanent failure ({@code {"success":false,"permanent":true,"error"}});
  *       a transient failure (folder unavailable) is not confirmed, so the master delivers it again with the next
  *       heartbeat. The files written are collected at once ({@link ChangeCollector}): the state shows the applied
@@ -35,7 +36,7 @@ import java.time.Duration;
  *   <li>{@code sync_config} → {@code sync_interval_minutes} changes the heartbeat interval at runtime; other keys
  *       have no meaning for this agent and are ignored (logged);</li>
  *   <li>{@code calendar_metadata} ({@code calendar_id, name, color}) → the calendar is renamed/recoloured for real
- *       in a writable folder source ({@link IcsFolderSource#renameCalendar}) and the metadata recorded in the state
+ *       in a writable source ({@link CalendarSource#renameCalendar}) and the metadata recorded in the state
  *       (the name the agent reports from then on); an unknown calendar or a read-only one is a permanent
  *       failure;</li>
  *   <li>any other type → permanent failure "not supported".</li>
@@ -50,19 +51,16 @@ public class UpdateDispatcher {
 
     private final AgentState state;
     private final SourceRegistry sources;
-    private final IcsFolderSource icsFolderSource;
     private final ChangeCollector collector;
     private final HeartbeatSchedule schedule;
     private final MasterClient client;
     private final CredentialStore credentials;
     private final String agentId;
 
-    public UpdateDispatcher(AgentState state, SourceRegistry sources, IcsFolderSource icsFolderSource,
-                            ChangeCollector collector, HeartbeatSchedule schedule, MasterClient client,
+    public UpdateDispatcher(AgentState state, SourceRegistry sources, ChangeCollector collector, HeartbeatSchedule schedule, MasterClient client,
                             CredentialStore credentials, AgentProperties props) {
         this.state = state;
         this.sources = sources;
-        this.icsFolderSource = icsFolderSource;
         this.collector = collector;
         this.schedule = schedule;
         this.client = client;
@@ -120,9 +118,7 @@ public class UpdateDispatcher {
         String action = data.path("action").asText(null);
         SourceConfig source = sources.find(sourceName).orElseThrow(() ->
                 new UpdateFailedException("no source named '" + sourceName + "' in agent '" + agentId + "'", true));
-        if (!source.allowEventUpdates()) {
-            throw new UpdateFailedException("source '" + sourceName + "' is read-only (allowEventUpdates=false)", true);
-        }
+        CalendarSource writer = writerOf(source);
         CalendarEvent event;
         try {
             JsonNode wire = data.path("event");
@@ -131,13 +127,24 @@ public class UpdateDispatcher {
             throw new UpdateFailedException("invalid event: " + e.getMessage(), true, e);
         }
         String baseHash = data.hasNonNull("base_hash") ? data.get("base_hash").asText() : null;
-        IcsFolderSource.Applied applied = icsFolderSource.applyEventUpdate(source, action, event, baseHash);
+        CalendarSource.Applied applied = writer.applyEventUpdate(source, action, event, baseHash);
         collect(applied);
         return applied.outcome() + " (source '" + sourceName + "')";
     }
 
-    /** The files an update wrote, into the state now (the poll would find them too, later). */
-    private void collect(IcsFolderSource.Applied applied) {
+    /** The source's kind, if it accepts writes; else a permanent failure with the source's reason. */
+    private CalendarSource writerOf(SourceConfig source) throws UpdateFailedException {
+        CalendarSource kind = sources.implementationOf(source).orElseThrow(() -> new UpdateFailedException(
+                "source '" + source.name() + "' is of kind '" + source.provider() + "', which this agent cannot write", true));
+        String refusal = kind.refusal(source);
+        if (refusal != null) {
+            throw new UpdateFailedException(refusal, true);
+        }
+        return kind;
+    }
+
+    /** What an update wrote, into the state now (the next read would find it too, later). */
+    private void collect(CalendarSource.Applied applied) {
         if (applied.reread().isEmpty()) {
             return;
         }
@@ -190,7 +197,8 @@ public class UpdateDispatcher {
 
     /**
      * A rename/recolour of one of this agent's calendars. The calendar id is the one the agent reports (the events'
-     * {@code calendar_id}, {@code stats.source_list[].calendar_id}): for a folder source, the source name.
+     * {@code calendar_id}, {@code stats.source_list[].calendar_id}): for a folder source, the source name. A calendar
+     * that only events name (an Outlook for Mac calendar) is refused with its source's reason.
      */
     private String calendarMetadata(JsonNode data) throws UpdateFailedException {
         String calendarId = data.path("calendar_id").asText("");
@@ -205,12 +213,17 @@ public class UpdateDispatcher {
             if (holder == null) {
                 throw new UpdateFailedException("no calendar '" + calendarId + "' in agent '" + agentId + "'", true);
             }
+            String why = sources.find(holder.source()).flatMap(s -> sources.implementationOf(s).map(k -> k.refusal(s)))
+                    .orElse(null);
             throw new UpdateFailedException("calendar '" + calendarId + "' of source '" + holder.source()
-                    + "' is read-only", true);
+                    + "' is read-only" + (why == null ? "" : ": " + why), true);
         }
-        if (!source.isIcsFolder() || !source.allowEventUpdates()) {
+        CalendarSource writer;
+        try {
+            writer = writerOf(source);
+        } catch (UpdateFailedException e) {
             throw new UpdateFailedException("calendar '" + calendarId + "' of source '" + source.name()
-                    + "' is read-only", true);
+                    + "' is read-only: " + e.getMessage(), true);
         }
         // recorded first: the files re-read below then carry the new name
         JsonNode previous = state.read(tx -> tx.calendarMetadata(calendarId));
@@ -225,7 +238,7 @@ public class UpdateDispatcher {
             tx.putCalendarMetadata(calendarId, merged);
             return null;
         });
-        IcsFolderSource.Applied applied = icsFolderSource.renameCalendar(source, name, color);
+        CalendarSource.Applied applied = writer.renameCalendar(source, name, color);
         collect(applied);
         return applied.outcome();
     }

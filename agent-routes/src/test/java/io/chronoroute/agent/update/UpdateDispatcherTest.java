@@ -8,9 +8,12 @@ import io.chronoroute.agent.collect.ChangeCollector;
 import io.chronoroute.agent.heartbeat.HeartbeatSchedule;
 import io.chronoroute.agent.heartbeat.HeartbeatService;
 import io.chronoroute.agent.heartbeat.MasterClient;
+import io.chronoroute.agent.source.CalendarSource;
 import io.chronoroute.agent.source.IcsFolderSource;
+import io.chronoroute.agent.source.IcsSubscriptionSource;
 import io.chronoroute.agent.source.SourceConfig;
 import io.chronoroute.agent.source.SourceRegistry;
+import io.chronoroute.agent.source.olk.OutlookMacSource;
 import io.chronoroute.agent.state.AgentState;
 import io.chronoroute.agent.state.CredentialStore;
 import io.chronoroute.agent.state.OutboxEntry;
@@ -30,11 +33,13 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * {@link UpdateDispatcher} with a real folder source, state and collector; the master's confirmation endpoint is
@@ -75,7 +80,7 @@ class UpdateDispatcherTest {
                 return new Answer(200, null, 0);
             }
         };
-        dispatcher = new UpdateDispatcher(state, registry, folders, collector,
+        dispatcher = new UpdateDispatcher(state, registry, collector,
                 new HeartbeatSchedule(props, Clock.systemUTC()), client, new CredentialStore(state), props);
     }
 
@@ -223,5 +228,65 @@ class UpdateDispatcherTest {
         assertThat(dispatcher.apply(update("r-x", "calendar_metadata", rename("nope", "Renamed", null))))
                 .isEqualTo(UpdateDispatcher.Outcome.REJECTED);
         assertThat(lastBody("r-x")).contains("\"permanent\":true").contains("no calendar 'nope'");
+    }
+
+    @Test
+    void writesToAnIcsSubscriptionOrOutlookForMacSourceAreRefusedWithTheSourcesReason() throws IOException {
+        AgentProperties props = new AgentProperties(AGENT, "t", "test", URI.create("http://127.0.0.1:1"), null,
+                Duration.ofSeconds(30), Duration.ofSeconds(1), Duration.ofSeconds(1), 5000, 20, Duration.ofSeconds(5),
+                Duration.ofMinutes(1), "Europe/Berlin");
+        IcsSubscriptionSource feeds = new IcsSubscriptionSource(state, registry, props, Clock.systemUTC());
+        feeds.register("holidays", "https://example.invalid/feed.ics?token=x", "", "", "", 1000L);
+        OutlookMacSource outlook = new OutlookMacSource(state, registry, props, Clock.systemUTC());
+        outlook.register("mail", Files.createDirectories(tmp.resolve("Events")).toString(), "", "", "", 0L);
+
+        assertThat(dispatcher.apply(update("s-1", "event_update", eventUpdate("update", "holidays", "u1", "x"))))
+                .isEqualTo(UpdateDispatcher.Outcome.REJECTED);
+        assertThat(lastBody("s-1")).contains("\"permanent\":true").contains("ICS subscription").contains("read-only");
+        assertThat(dispatcher.apply(update("s-2", "calendar_metadata", rename("holidays", "Renamed", null))))
+                .isEqualTo(UpdateDispatcher.Outcome.REJECTED);
+        assertThat(lastBody("s-2")).contains("\"permanent\":true").contains("ICS subscription");
+
+        assertThat(dispatcher.apply(update("o-1", "event_update", eventUpdate("create", "mail", "u1", "x"))))
+                .isEqualTo(UpdateDispatcher.Outcome.REJECTED);
+        assertThat(lastBody("o-1")).contains("\"permanent\":true").contains("Outlook for Mac").contains("read-only");
+        assertThat(dispatcher.apply(update("o-2", "calendar_metadata", rename("mail", "Renamed", null))))
+                .isEqualTo(UpdateDispatcher.Outcome.REJECTED);
+        assertThat(lastBody("o-2")).contains("Outlook for Mac");
+        assertThatThrownBy(() -> outlook.renameCalendar(registry.find("mail").orElseThrow(), "x", null))
+                .isInstanceOf(UpdateFailedException.class).hasMessageContaining("read-only");
+
+        // the state of each kind in the source list the master shows per agent
+        SourceConfig mail = registry.find("mail").orElseThrow();
+        JsonNode entry = state.read(tx -> HeartbeatService.sourceEntry(tx, mail, registry.stateOf(mail), Instant.now()));
+        assertThat(entry.path("kind").asText()).isEqualTo("outlook-mac");
+        assertThat(entry.path("writable").asBoolean()).isFalse();
+        // not polled yet: no read, no cursor, no error
+        assertThat(entry.has("last_read")).isFalse();
+        assertThat(entry.has("cursor_age_seconds")).isFalse();
+        assertThat(entry.has("last_error")).isFalse();
+        assertThat(registry.stateOf(mail).notWritableReason()).contains("Outlook for Mac");
+        SourceConfig team = registry.find("team").orElseThrow();
+        JsonNode folder = state.read(tx -> HeartbeatService.sourceEntry(tx, team, registry.stateOf(team), Instant.now()));
+        assertThat(folder.path("kind").asText()).isEqualTo("ics");
+        assertThat(registry.stateOf(team).notWritableReason()).isNull();
+        SourceConfig holidays = registry.find("holidays").orElseThrow();
+        assertThat(registry.stateOf(holidays).kind()).isEqualTo("ics-subscription");
+    }
+
+    @Test
+    void theFolderSourcesContractReadIsTheDeltaFromItsFileIndex() throws IOException {
+        SourceConfig team = registry.find("team").orElseThrow();
+        Files.writeString(writable.resolve("a.ics"), Ics.calendar(Ics.vevent("u1", "Standup", "20250610T070000Z")));
+        Files.writeString(writable.resolve("b.ics"), Ics.calendar(Ics.vevent("u2", "Review", "20250611T120000Z")));
+        assertThat(collector.collect(folders.read(team)).upserted()).isEqualTo(2);
+        folders.committed(team);
+        assertThat(folders.read(team)).isEmpty();
+        Files.delete(writable.resolve("b.ics"));
+        assertThat(collector.collect(folders.read(team)).deleted()).isEqualTo(1);
+        CalendarSource.SourceState st = folders.state(team);
+        assertThat(st.writable()).isTrue();
+        assertThat(st.lastRead()).isNotNull();
+        assertThat(st.lastError()).isNull();
     }
 }

@@ -38,6 +38,27 @@ public final class AttendeeText {
         return sb.toString().stripTrailing();
     }
 
+    /**
+     * {@code description} as edited in a destination, without the organizer/participants text that
+     * {@link #description} appended for {@code e} (when it still ends with exactly that text); else unchanged.
+     */
+    public static String withoutAttendeeText(String description, CalendarEvent e, boolean attendeesInDescription) {
+        if (description == null) {
+            return null;
+        }
+        String full = description(e, attendeesInDescription);
+        String base = e.description() == null ? "" : e.description();
+        if (full == null || !full.startsWith(base) || full.length() == base.length()) {
+            return description;
+        }
+        String suffix = full.substring(base.length());
+        if (!description.endsWith(suffix)) {
+            return description;
+        }
+        String rest = description.substring(0, description.length() - suffix.length());
+        return rest.isEmpty() ? null : rest;
+    }
+
     static String person(String name, String email) {
         if (name == null || name.isBlank()) {
             return email == null ? "?" : email;

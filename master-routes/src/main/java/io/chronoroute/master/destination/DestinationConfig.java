@@ -32,6 +32,12 @@ import java.time.ZoneId;
  * @param batchSize             writes sent together in one batch request where the writer supports it (Google: up
  *                              to 1000, Google recommends at most 50); 0 or 1 = one request per write
  * @param google                Google settings (type google only)
+ * @param direction             {@code two-way} (default): an edit or delete of one of our events made in the
+ *                              destination becomes a change of the consolidated calendar (origin
+ *                              {@code destination:<name>}); {@code one-way}: it is repaired, the master's version is
+ *                              written again
+ * @param createTarget          two-way only: {@code <agent-id>/<source-name>}, the writable source an event the user
+ *                              creates in the destination is created in; unset = such events stay foreign, untouched
  */
 public record DestinationConfig(
         @DefaultValue("google") String type,
@@ -51,7 +57,9 @@ public record DestinationConfig(
         @DefaultValue("description") String attendees,
         @DefaultValue("500") int pageSize,
         @DefaultValue("50") int batchSize,
-        @DefaultValue Google google) {
+        @DefaultValue Google google,
+        @DefaultValue("two-way") String direction,
+        String createTarget) {
 
     public DestinationConfig {
         type = type == null ? "google" : type.trim().toLowerCase(java.util.Locale.ROOT);
@@ -71,13 +79,27 @@ public record DestinationConfig(
         if (!"description".equals(attendees) && !"drop".equals(attendees)) {
             throw new IllegalArgumentException("attendees must be 'description' or 'drop'");
         }
+        direction = direction == null || direction.isBlank() ? "two-way"
+                : direction.trim().toLowerCase(java.util.Locale.ROOT);
+        if (!"two-way".equals(direction) && !"one-way".equals(direction)) {
+            throw new IllegalArgumentException("direction must be 'two-way' or 'one-way'");
+        }
+        createTarget = createTarget == null || createTarget.isBlank() ? null : createTarget.trim();
+        if (createTarget != null && !createTarget.matches("[^/\\s]+/[^/\\s]+")) {
+            throw new IllegalArgumentException("create-target must be <agent-id>/<source-name>: " + createTarget);
+        }
+    }
+
+    /** Edits made in the destination become changes ({@code direction=two-way}). */
+    public boolean twoWay() {
+        return "two-way".equals(direction);
     }
 
     /** Every default, for plain-Java use (benchmarks, tests). */
     public static DestinationConfig defaults(String type) {
         return new DestinationConfig(type, true, "primary", null, 0.2, 3, 2, 10, 10, 8, Duration.ofSeconds(1),
                 Duration.ofSeconds(64), Duration.ofHours(1), ZoneId.of("UTC"), "description", 500, 50,
-                Google.defaults());
+                Google.defaults(), "two-way", null);
     }
 
     public String ownerOr(String name) {
@@ -87,31 +109,38 @@ public record DestinationConfig(
     public DestinationConfig withCalendarId(String value) {
         return new DestinationConfig(type, enabled, value, owner, deleteGuardShare, deleteGuardMinDeletes,
                 zeroSourceMinEvents, rate, burst, maxAttempts, backoffBase, backoffMax, quotaPause, floatingZone,
-                attendees, pageSize, batchSize, google);
+                attendees, pageSize, batchSize, google, direction, createTarget);
     }
 
     public DestinationConfig withGuard(double share, int minDeletes, int zeroSourceMin) {
         return new DestinationConfig(type, enabled, calendarId, owner, share, minDeletes, zeroSourceMin, rate, burst,
                 maxAttempts, backoffBase, backoffMax, quotaPause, floatingZone, attendees, pageSize, batchSize,
-                google);
+                google, direction, createTarget);
     }
 
     public DestinationConfig withRate(double perSecond, int burstSize, int attempts) {
         return new DestinationConfig(type, enabled, calendarId, owner, deleteGuardShare, deleteGuardMinDeletes,
                 zeroSourceMinEvents, perSecond, burstSize, attempts, backoffBase, backoffMax, quotaPause,
-                floatingZone, attendees, pageSize, batchSize, google);
+                floatingZone, attendees, pageSize, batchSize, google, direction, createTarget);
     }
 
     public DestinationConfig withBatchSize(int value) {
         return new DestinationConfig(type, enabled, calendarId, owner, deleteGuardShare, deleteGuardMinDeletes,
                 zeroSourceMinEvents, rate, burst, maxAttempts, backoffBase, backoffMax, quotaPause, floatingZone,
-                attendees, pageSize, value, google);
+                attendees, pageSize, value, google, direction, createTarget);
     }
 
     public DestinationConfig withGoogle(Google value) {
         return new DestinationConfig(type, enabled, calendarId, owner, deleteGuardShare, deleteGuardMinDeletes,
                 zeroSourceMinEvents, rate, burst, maxAttempts, backoffBase, backoffMax, quotaPause, floatingZone,
-                attendees, pageSize, batchSize, value);
+                attendees, pageSize, batchSize, value, direction, createTarget);
+    }
+
+    /** {@code two-way} or {@code one-way}, and the create target (two-way only; null = none). */
+    public DestinationConfig withDirection(String value, String target) {
+        return new DestinationConfig(type, enabled, calendarId, owner, deleteGuardShare, deleteGuardMinDeletes,
+                zeroSourceMinEvents, rate, burst, maxAttempts, backoffBase, backoffMax, quotaPause, floatingZone,
+                attendees, pageSize, batchSize, google, value, target);
     }
 
     /**

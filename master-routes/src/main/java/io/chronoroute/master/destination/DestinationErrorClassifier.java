@@ -1,6 +1,7 @@
 package io.chronoroute.master.destination;
 
 import java.io.IOException;
+import java.time.Instant;
 
 /**
  * Maps any failure of a destination call to a {@link DestinationException} with its {@link ErrorKind}. Each writer
@@ -11,6 +12,15 @@ import java.io.IOException;
 public interface DestinationErrorClassifier {
 
     DestinationException classify(Throwable error);
+
+    /**
+     * When a quota this provider resets at a fixed time (not given as Retry-After) is back, for the QUOTA error
+     * {@code quota} seen at {@code now}; null when the provider has no such rule (the destination then pauses for
+     * {@code quota-pause}). Google: the daily quota resets at midnight America/Los_Angeles.
+     */
+    default Instant quotaResetAfter(DestinationException quota, Instant now) {
+        return null;
+    }
 
     /** Already classified → as is; I/O anywhere in the cause chain → transient; anything else → permanent. */
     DestinationErrorClassifier GENERIC = error -> {

@@ -1,5 +1,8 @@
 package io.chronoroute.master.destination;
 
+import io.chronoroute.processors.model.CalendarEvent;
+
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -25,6 +28,12 @@ import java.util.function.Consumer;
  *   <li><b>Series resets.</b> A master update that drops the series' overrides on the provider (EWS: a new
  *       {@code t:Recurrence}) says so with {@link WriteResult#seriesReset()}, also on a retry whose earlier attempt
  *       may have done it; the sync then writes every override of the series again, after the master.</li>
+ *   <li><b>Two-way.</b> {@link #readChanges} fills {@link RemoteEvent#event()} (mapped back from the provider's form,
+ *       our UID/RECURRENCE-ID as the consolidated event has them where the provider keeps its own) and
+ *       {@link RemoteEvent#modified()}, for ours and for foreign objects (user-created events); {@link #writtenFields}
+ *       and {@link #asWritten} (or {@link #merge}) say what of it can be an edit. An entry of the mapping without
+ *       content hash on a foreign object means the sync adopted it (created at the master from the destination):
+ *       the next upsert writes our tags onto that very object instead of refusing it.</li>
  * </ul>
  */
 public interface DestinationWriter extends AutoCloseable {
@@ -56,6 +65,34 @@ public interface DestinationWriter extends AutoCloseable {
      */
     default void renameCalendar(String displayName) throws Exception {
         throw new UnsupportedOperationException("this destination cannot rename its calendar");
+    }
+
+    /**
+     * Two-way sync: the fields this writer writes into the destination, i.e. the only ones a user's edit in the
+     * destination can change in the consolidated event ({@link EventField#merge}). Default: none (a writer whose
+     * {@link RemoteEvent#event()} stays null is repaired as in one-way sync).
+     */
+    default Set<EventField> writtenFields() {
+        return Set.of();
+    }
+
+    /**
+     * Two-way sync: {@code consolidated} as this writer shapes it for the destination (e.g. floating times pinned to
+     * {@code floating-zone}, attendees appended to the description), so that {@link EventField#merge} can tell an
+     * edited field from one that only looks different because of the shaping. Default: unchanged.
+     */
+    default CalendarEvent asWritten(CalendarEvent consolidated) {
+        return consolidated;
+    }
+
+    /**
+     * Two-way sync: the consolidated event with the destination's edits of the fields this writer writes, from
+     * {@code remote} ({@link RemoteEvent#event()}). Default: {@link EventField#merge} over {@link #writtenFields()}
+     * and {@link #asWritten}; a writer overrides it to undo what its shaping adds (e.g. the attendee text appended to
+     * the description).
+     */
+    default CalendarEvent merge(CalendarEvent consolidated, CalendarEvent remote) {
+        return EventField.merge(consolidated, asWritten(consolidated), remote, writtenFields());
     }
 
     DestinationErrorClassifier classifier();

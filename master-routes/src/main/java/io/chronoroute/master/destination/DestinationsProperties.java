@@ -32,6 +32,10 @@ import java.util.TreeMap;
  * chronoroute.destinations.&lt;name&gt;.page-size                500
  * chronoroute.destinations.&lt;name&gt;.batch-size               50   (writes per batch request where the writer
  *                                                          batches: Google; 0 or 1 = one request per write)
+ * chronoroute.destinations.&lt;name&gt;.direction                two-way | one-way (edits made in the destination
+ *                                                          become changes | are repaired)
+ * chronoroute.destinations.&lt;name&gt;.create-target            &lt;agent-id&gt;/&lt;source-name&gt;: where events created in the
+ *                                                          destination are created (two-way; unset = left alone)
  * chronoroute.destinations.&lt;name&gt;.google.client-id / client-secret / refresh-token / access-token
  * chronoroute.destinations.&lt;name&gt;.google.root-url          https://www.googleapis.com/
  * chronoroute.destinations.&lt;name&gt;.google.token-uri         https://oauth2.googleapis.com/token

@@ -4,7 +4,8 @@ import java.util.List;
 
 /**
  * What {@link DestinationWriter#readChanges(String)} returns: the events changed since the cursor (ours and
- * foreign; foreign ones are ignored by the sync) and the cursor to persist for next time.
+ * foreign; foreign ones are ignored by the sync, except as creates in two-way sync with a {@code create-target})
+ * and the cursor to persist for next time.
  */
 public record RemoteChanges(List<RemoteEvent> changed, String nextCursor) {
 

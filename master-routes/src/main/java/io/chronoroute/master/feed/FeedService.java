@@ -183,6 +183,11 @@ public class FeedService {
                 m.put("id", c.identity());
                 m.putAll(json.convertValue(WireJson.writeEvent(e), LinkedHashMap.class));
                 m.put("origins", originAgents(c));
+                if (!c.divergent().isEmpty()) {
+                    // two-way sync: calendars that show another version and will not get this one
+                    m.put("divergent", originAgents(new ConsolidatedEvent(c.identity(), null, null, c.divergent(),
+                            0, 0, null, false, null)));
+                }
                 m.put("version", c.version());
                 m.put("updated_at", c.updatedAt() == null ? null : c.updatedAt().toString());
                 byte[] b = json.writeValueAsBytes(m);

@@ -113,8 +113,10 @@ public final class ConsolidationAggregator implements AggregationStrategy {
         Decision d = resolver.decide(s.strategy, base, cur.contentHash(), currentEvent, u.hash(), u.event());
         switch (d.outcome()) {
             case APPLY_INCOMING -> {
+                List<String> divergent = new ArrayList<>(cur.divergent());
+                divergent.remove(origin);
                 s.put(new ConsolidatedEvent(u.identity(), json, u.hash(), origins, cur.version() + 1, cur.changeSeq(),
-                        s.now, false, origin, cur.divergent()));
+                        s.now, false, origin, divergent));
                 s.changed(u.identity(), origin, null);
             }
             case KEEP_CURRENT -> {
@@ -217,7 +219,9 @@ public final class ConsolidationAggregator implements AggregationStrategy {
             s.originResults.add(new OriginResult(ch.identity(), OriginResult.Outcome.APPLIED, null, null));
             return;
         }
-        CalendarEvent incoming = ch.event().withOrigin(null);
+        // the time the origin says it made the change decides latest_wins (a destination's own modification time)
+        CalendarEvent incoming = ch.modified() == null ? ch.event().withOrigin(null)
+                : ch.event().withOrigin(null).withLastModified(ch.modified());
         String hash = ContentHash.of(incoming);
         String json = WireJson.toJson(incoming);
         if (!live) {

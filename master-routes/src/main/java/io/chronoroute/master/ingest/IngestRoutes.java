@@ -24,10 +24,12 @@ public class IngestRoutes extends RouteBuilder {
     private final ConsolidationAggregator aggregator;
     private final BatchIdempotentRepository batches;
     private final AgentAdminService admin;
+    private final IngestLock lock;
 
     public IngestRoutes(AccessGuard guard, HeartbeatReader reader, HeartbeatService heartbeats,
                         ConsolidationAggregator aggregator, BatchIdempotentRepository batches,
-                        AgentAdminService admin) {
+                        AgentAdminService admin, IngestLock lock) {
+        this.lock = lock;
         this.guard = guard;
         this.reader = reader;
         this.heartbeats = heartbeats;
@@ -75,15 +77,21 @@ public class IngestRoutes extends RouteBuilder {
         // changes of destinations, the API and conflict resolutions (OriginChanges) all fold here:
         // prepare -> split + aggregate (de-duplicate, conflict strategy) -> fan-out + atomic store apply -> answer
         from("direct:master-ingest").routeId("master-ingest")
-                .bean(heartbeats, "prepareAny").id("master-prepare-ingest")
-                .setProperty(ConsolidationAggregator.STATE, body())
-                // chunks of items: one exchange per chunk keeps Camel's per-exchange cost off the per-event path
-                .split(simple("${body.chunks}"), aggregator).stopOnException().id("master-consolidate")
-                    .setHeader(IngestHeaders.CHUNK_INDEX, exchangeProperty(Exchange.SPLIT_INDEX))
-                .end()
-                .setBody(exchangeProperty(ConsolidationAggregator.STATE))
-                .removeProperty(ConsolidationAggregator.STATE)
-                .bean(heartbeats, "commitAny").id("master-commit-ingest");
+                .doTry()
+                    .bean(lock, "lock")
+                    .bean(heartbeats, "prepareAny").id("master-prepare-ingest")
+                    .setProperty(ConsolidationAggregator.STATE, body())
+                    // chunks of items: one exchange per chunk keeps Camel's per-exchange cost off the per-event path
+                    .split(simple("${body.chunks}"), aggregator).stopOnException().id("master-consolidate")
+                        .setHeader(IngestHeaders.CHUNK_INDEX, exchangeProperty(Exchange.SPLIT_INDEX))
+                    .end()
+                    .setBody(exchangeProperty(ConsolidationAggregator.STATE))
+                    .removeProperty(ConsolidationAggregator.STATE)
+                    .bean(heartbeats, "commitAny").id("master-commit-ingest")
+                .endDoTry()
+                .doFinally()
+                    .bean(lock, "unlock")
+                .end();
 
         from("direct:master-import-events").routeId("master-import-events")
                 .bean(guard, "admin")

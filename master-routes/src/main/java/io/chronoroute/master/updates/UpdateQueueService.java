@@ -51,6 +51,14 @@ public class UpdateQueueService {
     private final ChronorouteProperties props;
     private final Clock clock;
 
+    private io.chronoroute.master.ingest.IngestLock ingestLock = new io.chronoroute.master.ingest.IngestLock();
+
+    /** The ingest's lock (a rejected event update marks its calendar divergent on the consolidated event). */
+    @org.springframework.beans.factory.annotation.Autowired(required = false)
+    public void setIngestLock(io.chronoroute.master.ingest.IngestLock lock) {
+        this.ingestLock = lock;
+    }
+
     public UpdateQueueService(MasterStore store, RequestJson json, ChronorouteProperties props, Clock clock) {
         this.store = store;
         this.json = json;
@@ -141,13 +149,53 @@ public class UpdateQueueService {
             ChangeSet cs = new ChangeSet();
             cs.putUpdates.add(next);
             cs.activities.add(new Activity(now, agentId, "update-" + outcome.split(",")[0], u.type() + " " + u.id()));
-            store.apply(cs);
+            if (AgentUpdate.REJECTED.equals(next.status())) {
+                ingestLock.locked(() -> {
+                    markDivergent(cs, u);
+                    store.apply(cs);
+                    return null;
+                });
+            } else {
+                store.apply(cs);
+            }
         }
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("status", "success");
         out.put("message", "Update " + outcome);
         out.put("update", wire(next == null ? u : next));
         return out;
+    }
+
+    /**
+     * Two-way sync: a calendar that refused an event update (read-only, changed meanwhile, ...) keeps another
+     * version than the consolidated event; it is listed among the event's divergent origins until it shows the same
+     * version again (its own change arriving, or a later write that succeeds).
+     */
+    private void markDivergent(ChangeSet cs, AgentUpdate u) {
+        Object identity = u.data().get("identity");
+        Object source = u.data().get("source");
+        if (!"event_update".equals(u.type()) || !(identity instanceof String id) || source == null) {
+            return;
+        }
+        store.findConsolidated(id).filter(c -> !c.deleted()).ifPresent(c -> {
+            for (String origin : c.origins()) {
+                if (!origin.startsWith(u.agentId() + "/") || c.divergent().contains(origin)) {
+                    continue;
+                }
+                String key = origin.substring(u.agentId().length() + 1);
+                boolean sameSource = store.findObservation(u.agentId(), key)
+                        .map(o -> io.chronoroute.processors.wire.WireJson.fromJson(o.eventJson()).origin())
+                        .map(o -> source.equals(o.source())).orElse(false);
+                if (sameSource) {
+                    java.util.List<String> divergent = new java.util.ArrayList<>(c.divergent());
+                    divergent.add(origin);
+                    cs.putConsolidated.add(new io.chronoroute.master.store.ConsolidatedEvent(c.identity(),
+                            c.eventJson(), c.contentHash(), c.origins(), c.version(), c.changeSeq(), c.updatedAt(),
+                            false, c.lastWriter(), divergent));
+                    return;
+                }
+            }
+        });
     }
 
     /**

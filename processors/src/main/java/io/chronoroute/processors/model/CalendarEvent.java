@@ -64,6 +64,13 @@ public record CalendarEvent(
                 categories, o);
     }
 
+    /** This event as last modified at {@code t} (the modification time a calendar reports for its change). */
+    public CalendarEvent withLastModified(Instant t) {
+        return new CalendarEvent(uid, recurrenceId, title, description, location, start, end, rrules, exdates, rdates,
+                organizer, attendees, status, transparency, busyStatus, classification, sequence, created, t,
+                categories, origin);
+    }
+
     public static Builder builder() {
         return new Builder();
     }

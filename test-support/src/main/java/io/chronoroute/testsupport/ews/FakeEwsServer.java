@@ -55,7 +55,8 @@ import org.xml.sax.SAXParseException;
  * get the SOAP fault {@code ErrorSchemaValidation}, as Exchange answers. Implements CreateItem, UpdateItem (ChangeKey
  * conflicts per ConflictResolution; a new Recurrence drops a series' exceptions and deleted occurrences, a deleted
  * one makes the series a single item), DeleteItem, GetItem, FindItem (CalendarView expands recurrences) and
- * SyncFolderItems (server-side SyncState, MaxChangesReturned paging), extended properties keyed by (property set,
+ * SyncFolderItems (server-side SyncState, MaxChangesReturned paging), UpdateFolder (DisplayName), edits made by a
+ * person ({@link #userEdit}, {@link #userDelete}), extended properties keyed by (property set,
  * name, type), Basic authentication and scripted {@code ErrorServerBusy} with {@code BackOffMilliseconds}.
  */
 public final class FakeEwsServer implements AutoCloseable {
@@ -553,6 +554,7 @@ public final class FakeEwsServer implements AutoCloseable {
             case "GetItem" -> getItem(op, sb);
             case "FindItem" -> findItem(op, sb);
             case "SyncFolderItems" -> syncFolderItems(op, sb);
+            case "UpdateFolder" -> updateFolder(op, sb);
             default -> throw fault("ErrorInvalidRequest",
                     "The fake EWS server does not implement " + op.getLocalName() + ".", "");
         }
@@ -966,6 +968,100 @@ public final class FakeEwsServer implements AutoCloseable {
             sb.append("<m:ResponseMessages>").append(error("SyncFolderItemsResponseMessage", f, ""))
                     .append("</m:ResponseMessages>");
         }
+    }
+
+    /** UpdateFolder: SetFolderField of {@code folder:DisplayName} (the only folder property the fake keeps). */
+    private void updateFolder(Element op, StringBuilder sb) {
+        sb.append("<m:ResponseMessages>");
+        for (Element change : children(child(op, "FolderChanges"))) {
+            try {
+                String folderId = folder(children(change).get(0));
+                String name = folders.get(folderId);
+                for (Element u : children(child(change, "Updates"))) {
+                    Element path = children(u).get(0);
+                    if (!"folder:DisplayName".equals(attr(path, "FieldURI"))) {
+                        throw new EwsFault("ErrorInvalidPropertyRequest",
+                                "The fake EWS server only updates folder:DisplayName.");
+                    }
+                    if (!"SetFolderField".equals(u.getLocalName())) {
+                        throw new EwsFault("ErrorInvalidPropertyDelete", "DisplayName cannot be deleted.");
+                    }
+                    Element holder = children(u).size() > 1 ? children(u).get(1) : null;
+                    Element value = holder == null ? null : child(holder, "DisplayName");
+                    if (value == null || value.getTextContent().isBlank()) {
+                        throw new EwsFault("ErrorInvalidPropertySet", "The folder name cannot be empty.");
+                    }
+                    name = value.getTextContent();
+                }
+                folders.put(folderId, name);
+                sb.append(success("UpdateFolderResponseMessage", "<m:Folders><t:CalendarFolder><t:FolderId Id=\""
+                        + esc(folderId) + "\" ChangeKey=\"AQAAAA==\"/></t:CalendarFolder></m:Folders>"));
+            } catch (EwsFault f) {
+                sb.append(error("UpdateFolderResponseMessage", f, "<m:Folders/>"));
+            }
+        }
+        sb.append("</m:ResponseMessages>");
+    }
+
+    // ---------------------------------------------------------------- edits made by a person
+
+    /** DisplayName of a folder (as UpdateFolder left it), or null. */
+    public synchronized String folderName(String folderId) {
+        return folders.get(folderId);
+    }
+
+    /**
+     * A person edits an item in Outlook/OWA: the field (local name, e.g. {@code Subject}, {@code Location},
+     * {@code ReminderMinutesBeforeStart}) gets {@code text}. Like Exchange: a new ChangeKey and LastModifiedTime,
+     * and SyncFolderItems reports the item (an exception: its series) as updated. Not journaled.
+     */
+    public synchronized void userEdit(String itemId, String field, String text) {
+        Item i = items.get(itemId);
+        if (i == null) {
+            throw new IllegalArgumentException("no item " + itemId);
+        }
+        i.fields.put(field, textElement(field, text));
+        bump(i, List.of(field));
+        if (i.masterId != null) {
+            bump(items.get(i.masterId), List.of("ModifiedOccurrences"));
+        }
+    }
+
+    /**
+     * A person changes one occurrence of a series ("this occurrence"): it becomes an exception (own ItemId, the
+     * series' extended properties copied, as Exchange does) with the field set; the series gets a new ChangeKey
+     * and is reported by SyncFolderItems. Returns the exception's ItemId. Not journaled.
+     */
+    public synchronized String userEditOccurrence(String masterId, Instant originalStart, String field, String text) {
+        Item master = items.get(masterId);
+        if (master == null || !master.master()) {
+            throw new IllegalArgumentException("no series " + masterId);
+        }
+        String existing = master.exceptions.get(originalStart);
+        if (existing != null) {
+            userEdit(existing, field, text);
+            return existing;
+        }
+        View occ = occurrences(master, originalStart.plusSeconds(1)).stream()
+                .filter(v -> originalStart.equals(v.originalStart())).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no occurrence at " + originalStart));
+        Map<String, Element> fields = occurrenceFields(occ);
+        fields.put(field, textElement(field, text));
+        Item e = materializeException(occ, fields, new LinkedHashMap<>(master.ext));
+        bump(master, List.of("ModifiedOccurrences"));
+        return e.id;
+    }
+
+    /** A person deletes a single item or a whole series: SyncFolderItems reports a Delete. Not journaled. */
+    public synchronized void userDelete(String itemId) {
+        Item i = items.get(itemId);
+        if (i == null || i.masterId != null) {
+            throw new IllegalArgumentException("no single or master item " + itemId);
+        }
+        items.remove(itemId);
+        i.exceptions.values().forEach(items::remove);
+        tombstones.put(i.id, ++changeCounter);
+        tombstoneFolders.put(i.id, i.folderId);
     }
 
     // ---------------------------------------------------------------- items, occurrences, ids

@@ -40,7 +40,9 @@ import org.slf4j.LoggerFactory;
  * client id syntax and 409 on reuse (also of deleted ids), import requiring iCalUID, etag/sequence/updated,
  * If-Match 412, sync tokens (only on the last page, forbidden parameters, deletions, 410), paging, extended
  * property filters, recurrence instances, a per-user token bucket answering 403/429 and scripted failures, plus
- * {@code POST /batch/calendar/v3}. Point a client at {@link #baseUrl()}; requests arrive as {@code /calendar/v3/...}.
+ * {@code POST /batch/calendar/v3}, calendars get/insert/patch/update/delete (summary), and edits made "by a person in
+ * the UI" ({@link #userEdit}, {@link #userDelete}: new etag and {@code updated}, seen by the sync token, not counted
+ * as API writes). Point a client at {@link #baseUrl()}; requests arrive as {@code /calendar/v3/...}.
  *
  * <p>Per-user quota is keyed by the {@code quotaUser} parameter, else the Authorization header, else "anonymous".
  */
@@ -251,6 +253,30 @@ public final class FakeGoogleCalendar implements AutoCloseable {
         return store.insertCalendar(mapper.createObjectNode().put("summary", summary)).get("id").asText();
     }
 
+    /** The calendar resource (id, summary, description, timeZone, etag) as {@code calendars.get} answers. */
+    public ObjectNode calendar(String calendarId) {
+        return store.getCalendar(calendarId);
+    }
+
+    /**
+     * A person edits the event in Google's UI: {@code patch} applied with patch semantics (a new etag and
+     * {@code updated}, the sync token reports the event); not journaled and not in {@link #writes()}. Returns the
+     * event as stored.
+     */
+    public ObjectNode userEdit(String calendarId, String eventId, ObjectNode patch) {
+        return store.userPatch(calendarId, eventId, patch);
+    }
+
+    /** A person changes the event's title in Google's UI ({@link #userEdit}). */
+    public ObjectNode userEditSummary(String calendarId, String eventId, String summary) {
+        return userEdit(calendarId, eventId, mapper.createObjectNode().put("summary", summary));
+    }
+
+    /** A person deletes the event in Google's UI: cancelled, reported by the sync token; not in writes. */
+    public void userDelete(String calendarId, String eventId) {
+        store.userDelete(calendarId, eventId);
+    }
+
     /** Every stored event of a calendar, including cancelled ones and instance overrides, as JSON copies. */
     public List<ObjectNode> storedEvents(String calendarId) {
         return store.storedEvents(calendarId);
@@ -415,6 +441,12 @@ public final class FakeGoogleCalendar implements AutoCloseable {
             if (n == 2 && "GET".equals(method)) {
                 return ok(store.getCalendar(s.get(1)));
             }
+            if (n == 2 && "PATCH".equals(method)) {
+                return ok(store.patchCalendar(s.get(1), parse(body)));
+            }
+            if (n == 2 && "PUT".equals(method)) {
+                return ok(store.updateCalendar(s.get(1), parse(body)));
+            }
             if (n == 2 && "DELETE".equals(method)) {
                 store.deleteCalendar(s.get(1));
                 return new ApiResult(204, null, Map.of());
@@ -463,7 +495,12 @@ public final class FakeGoogleCalendar implements AutoCloseable {
             return "calendars.insert";
         }
         if (n == 2 && s.get(0).equals("calendars")) {
-            return "DELETE".equals(method) ? "calendars.delete" : "calendars.get";
+            return switch (method) {
+                case "DELETE" -> "calendars.delete";
+                case "PATCH" -> "calendars.patch";
+                case "PUT" -> "calendars.update";
+                default -> "calendars.get";
+            };
         }
         if (n == 3 && s.get(2).equals("events")) {
             return "POST".equals(method) ? "events.insert" : "events.list";

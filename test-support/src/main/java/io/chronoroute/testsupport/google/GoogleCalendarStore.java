@@ -182,6 +182,35 @@ final class GoogleCalendarStore {
         return calendarResource(cal(calendarId));
     }
 
+    /** {@code calendars.patch}: summary, description and timeZone as given (absent = kept); new etag. */
+    synchronized ObjectNode patchCalendar(String calendarId, JsonNode body) {
+        return changeCalendar(cal(calendarId), requireObject(body), false);
+    }
+
+    /** {@code calendars.update}: PUT semantics, summary required, absent description removed. */
+    synchronized ObjectNode updateCalendar(String calendarId, JsonNode body) {
+        return changeCalendar(cal(calendarId), requireObject(body), true);
+    }
+
+    private ObjectNode changeCalendar(Cal c, ObjectNode body, boolean replace) {
+        if (body.has("summary") || replace) {
+            String summary = body.path("summary").asText("");
+            if (summary.isBlank()) {
+                throw GoogleApiException.badRequest("required", "Missing title.");
+            }
+            c.summary = summary;
+        }
+        if (body.has("description") || replace) {
+            c.description = body.path("description").isTextual() ? body.path("description").asText() : null;
+        }
+        if (body.hasNonNull("timeZone")) {
+            zone(body.get("timeZone").asText());
+            c.timeZone = body.get("timeZone").asText();
+        }
+        c.etag = etag(clock.instant(), ++changeCounter);
+        return calendarResource(c);
+    }
+
     synchronized void deleteCalendar(String calendarId) {
         Cal c = cal(calendarId);
         if (c.primary) {
@@ -315,6 +344,26 @@ final class GoogleCalendarStore {
 
     synchronized ObjectNode patchEvent(String calendarId, String eventId, JsonNode body, String ifMatch,
             String sendUpdates) {
+        ObjectNode merged = patch(calendarId, eventId, body, ifMatch);
+        writes.add(new GoogleWrite("events.patch", cal(calendarId).id, eventId, sendUpdates));
+        return merged;
+    }
+
+    /**
+     * An edit made by a person in Google's UI: the same patch semantics (new etag, {@code updated}, sequence when
+     * significant; the sync token reports it), but not one of the API writes {@link #writes()} lists.
+     */
+    synchronized ObjectNode userPatch(String calendarId, String eventId, JsonNode body) {
+        return patch(calendarId, eventId, body, null);
+    }
+
+    /** A delete made by a person in Google's UI (status cancelled, reported by the sync token; not in writes). */
+    synchronized void userDelete(String calendarId, String eventId) {
+        deleteEvent(calendarId, eventId, null, null);
+        writes.remove(writes.size() - 1);
+    }
+
+    private ObjectNode patch(String calendarId, String eventId, JsonNode body, String ifMatch) {
         Cal c = cal(calendarId);
         ObjectNode current = resolveForWrite(c, eventId);
         checkEtag(current, ifMatch);
@@ -333,7 +382,6 @@ final class GoogleCalendarStore {
         merged.put("updated", RFC3339_UTC.format(now));
         fillAttendees(merged);
         store(c, merged, now);
-        writes.add(new GoogleWrite("events.patch", c.id, eventId, sendUpdates));
         return merged.deepCopy();
     }
 

@@ -248,6 +248,39 @@ class FakeEwsServerTest {
         assertThat(post(sync(null, 513)).text("ResponseCode")).isEqualTo("ErrorSchemaValidation");
     }
 
+    private static String updateFolder(String field, String valueXml) {
+        return HEAD + "<m:UpdateFolder><m:FolderChanges><t:FolderChange><t:DistinguishedFolderId Id=\"calendar\"/>"
+                + "<t:Updates><t:SetFolderField><t:FieldURI FieldURI=\"" + field + "\"/><t:CalendarFolder>"
+                + valueXml + "</t:CalendarFolder></t:SetFolderField></t:Updates></t:FolderChange></m:FolderChanges>"
+                + "</m:UpdateFolder>" + TAIL;
+    }
+
+    @Test
+    void updateFolderRenamesAndEditsByAPersonAreReportedLikeExchange() throws Exception {
+        Reply renamed = post(updateFolder("folder:DisplayName", "<t:DisplayName>Team &amp; me</t:DisplayName>"));
+        assertThat(renamed.text("ResponseCode")).isEqualTo("NoError");
+        assertThat(ews.folderName(ews.calendarFolderId())).isEqualTo("Team & me");
+        assertThat(post(updateFolder("folder:FolderClass", "<t:FolderClass>IPF.Note</t:FolderClass>"))
+                .text("ResponseCode")).isEqualTo("ErrorInvalidPropertyRequest");
+        assertThat(post(updateFolder("folder:DisplayName", "<t:Subject>x</t:Subject>")).text("ResponseCode"))
+                .isEqualTo("ErrorSchemaValidation");
+
+        String a = create("a", "2025-06-10T09:00:00Z", "2025-06-10T10:00:00Z");
+        String b = create("b", "2025-06-11T09:00:00Z", "2025-06-11T10:00:00Z");
+        String state = post(sync(null, 10)).text("SyncState");
+        String key = post(getItem(a, "IdOnly")).first("ItemId").getAttribute("ChangeKey");
+        long journaled = ews.totalRequests();
+        ews.userEdit(a, "Subject", "edited in OWA");
+        ews.userDelete(b);
+        assertThat(ews.totalRequests()).isEqualTo(journaled);
+        Reply delta = post(sync(state, 10));
+        assertThat(delta.all("Update")).hasSize(1);
+        assertThat(delta.all("Delete")).hasSize(1);
+        Reply after = post(getItem(a, "AllProperties"));
+        assertThat(after.text("Subject")).isEqualTo("edited in OWA");
+        assertThat(after.first("ItemId").getAttribute("ChangeKey")).isNotEqualTo(key);
+    }
+
     @Test
     void serverBusyAndAuthentication() throws Exception {
         ews.serverBusyNext(1, 2500);

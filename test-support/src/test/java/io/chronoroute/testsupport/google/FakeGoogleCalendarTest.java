@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chronoroute.testsupport.MutableClock;
 import java.io.IOException;
 import java.net.URI;
@@ -160,6 +161,35 @@ class FakeGoogleCalendarTest {
                 + enc("kind=y"), null);
         assertThat(both.json().path("items")).hasSize(1);
         assertThat(both.json().path("items").path(0).path("summary").asText()).isEqualTo("b");
+    }
+
+    @Test
+    void calendarsPatchRenamesAndEditsByAPersonAreSeenByTheSyncTokenButAreNoApiWrites() throws Exception {
+        String calendar = "calendar/v3/calendars/primary";
+        Reply patched = send("PATCH", calendar, "{\"summary\":\"Team calendar\"}");
+        assertThat(patched.status()).isEqualTo(200);
+        assertThat(patched.json().path("summary").asText()).isEqualTo("Team calendar");
+        assertThat(send("GET", calendar, null).json().path("summary").asText()).isEqualTo("Team calendar");
+        assertThat(fake.calendar("primary").path("summary").asText()).isEqualTo("Team calendar");
+        assertThat(send("PATCH", calendar, "{\"summary\":\"\"}").status()).isEqualTo(400);
+        assertThat(send("PUT", calendar, "{\"description\":\"no title\"}").status()).isEqualTo(400);
+        assertThat(fake.count("calendars.patch")).isEqualTo(2);
+
+        Reply a = send("POST", events, event(null, "a", null));
+        Reply b = send("POST", events, event(null, "b", null));
+        String syncToken = send("GET", events, null).json().path("nextSyncToken").asText();
+        long writes = fake.writes().size();
+        clock.advance(Duration.ofMinutes(3));
+        ObjectNode edited = fake.userEditSummary(fake.primaryCalendarId(), a.json().path("id").asText(), "a2");
+        fake.userDelete(fake.primaryCalendarId(), b.json().path("id").asText());
+        assertThat(fake.writes()).hasSize((int) writes);
+        assertThat(edited.path("etag").asText()).isNotEqualTo(a.json().path("etag").asText());
+        assertThat(edited.path("updated").asText()).isEqualTo("2025-06-01T08:03:00.000Z");
+
+        Reply delta = send("GET", events + "?syncToken=" + enc(syncToken), null);
+        assertThat(delta.json().path("items")).hasSize(2);
+        assertThat(delta.json().path("items").path(0).path("summary").asText()).isEqualTo("a2");
+        assertThat(delta.json().path("items").path(1).path("status").asText()).isEqualTo("cancelled");
     }
 
     @Test

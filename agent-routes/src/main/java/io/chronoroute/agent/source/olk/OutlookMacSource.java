@@ -2,10 +2,12 @@ package io.chronoroute.agent.source.olk;
 
 import io.chronoroute.agent.AgentProperties;
 import io.chronoroute.agent.collect.ChangeBatch;
+import io.chronoroute.agent.source.CalendarSource;
 import io.chronoroute.agent.source.SourceConfig;
 import io.chronoroute.agent.source.SourceRegistry;
 import io.chronoroute.agent.state.AgentState;
 import io.chronoroute.agent.state.FileEntry;
+import io.chronoroute.agent.update.UpdateFailedException;
 import io.chronoroute.olk15.Olk15FolderScanner;
 import io.chronoroute.olk15.Olk15Parser;
 import io.chronoroute.olk15.io.ByteReader;
@@ -77,9 +79,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * previously collected events are kept. <b>Outlook.sqlite</b> (optional) is used for the cross-check (mismatches are
  * logged and shown in the "outlookMac" health component; the file's values are sent, nothing is resolved), the
  * calendar id/name in the Origin, Record_ModDate as last-modified, and the {@code accounts} filter.
+ * <p>As a {@link CalendarSource}: {@link #read} and {@link #committed} are {@link #poll} and {@link #commit} (the
+ * cursor is the scan index); writes and renames are refused permanently with the reason ({@link #refusal}).
  */
 @Component("outlookMacSource")
-public class OutlookMacSource {
+public class OutlookMacSource implements CalendarSource {
 
     public static final String HEADER_SOURCE = "ChronorouteSource";
     public static final String HEADER_EVENTS_DIR = "ChronorouteEventsDir";
@@ -105,6 +109,56 @@ public class OutlookMacSource {
         this.registry = registry;
         this.props = props;
         this.clock = agentClock;
+        registry.addKind(this);
+    }
+
+    // ------------------------------------------------------------------ the source contract
+
+    @Override
+    public String kind() {
+        return OlkEventMapper.PROVIDER;
+    }
+
+    @Override
+    public List<ChangeBatch> read(SourceConfig source) {
+        return poll(source.name());
+    }
+
+    @Override
+    public void committed(SourceConfig source) {
+        commit(source.name());
+    }
+
+    @Override
+    public String refusal(SourceConfig source) {
+        return "source '" + source.name() + "' is Outlook for Mac, which is read-only: Chronoroute reads Outlook's "
+                + "files and database and never writes them (Outlook for Mac has no interface to write through)";
+    }
+
+    @Override
+    public Applied applyEventUpdate(SourceConfig source, String action, CalendarEvent event, String baseHash)
+            throws UpdateFailedException {
+        throw new UpdateFailedException(refusal(source), true);
+    }
+
+    @Override
+    public Applied renameCalendar(SourceConfig source, String name, String color) throws UpdateFailedException {
+        throw new UpdateFailedException(refusal(source), true);
+    }
+
+    /**
+     * The last scan that ran through (the scan index, the cursor, is then current; committed right after the
+     * collect), and the current problem or poll error.
+     */
+    @Override
+    public SourceState state(SourceConfig source) {
+        Runtime rt = runtimes.get(source.name());
+        Instant read = registry.lastRead(source.name());
+        if (rt == null) {
+            return new SourceState(kind(), false, refusal(source), read, null, null);
+        }
+        String error = rt.error != null ? rt.error : rt.problem;
+        return new SourceState(kind(), false, refusal(source), read, rt.lastScan, error);
     }
 
     /** A source's configuration as its templated route declared it. */

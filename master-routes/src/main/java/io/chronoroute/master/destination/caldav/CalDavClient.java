@@ -35,8 +35,15 @@ final class CalDavClient {
     record Resource(String href, String etag, String body) {
     }
 
-    /** One {@code DAV:response} of a multistatus: status 404 = gone (sync-collection). */
-    record Entry(String href, int status, String etag, String calendarData) {
+    /**
+     * One {@code DAV:response} of a multistatus: status 404 = gone (sync-collection). {@code lastModified}: the
+     * {@code DAV:getlastmodified} property as sent (HTTP date), null when not asked for or not given.
+     */
+    record Entry(String href, int status, String etag, String calendarData, String lastModified) {
+
+        Entry(String href, int status, String etag, String calendarData) {
+            this(href, status, etag, calendarData, null);
+        }
     }
 
     record MultiStatus(List<Entry> entries, String syncToken) {
@@ -124,7 +131,8 @@ final class CalDavClient {
         return report("<?xml version=\"1.0\" encoding=\"utf-8\"?><D:sync-collection xmlns:D=\"DAV:\" "
                 + "xmlns:C=\"urn:ietf:params:xml:ns:caldav\">"
                 + (token == null ? "<D:sync-token/>" : "<D:sync-token>" + esc(token) + "</D:sync-token>")
-                + "<D:sync-level>1</D:sync-level><D:prop><D:getetag/>" + (withData ? "<C:calendar-data/>" : "")
+                + "<D:sync-level>1</D:sync-level><D:prop><D:getetag/>"
+                + (withData ? "<D:getlastmodified/><C:calendar-data/>" : "")
                 + "</D:prop></D:sync-collection>", null);
     }
 
@@ -139,6 +147,36 @@ final class CalDavClient {
         }
         check("PROPFIND", collectionPath(), r);
         return true;
+    }
+
+    /** PROPPATCH of the collection's {@code DAV:displayname}. */
+    void setDisplayName(String displayName) throws Exception {
+        HttpResponse<String> r = send(request(collectionPath()).header("Content-Type", "application/xml; charset=utf-8")
+                .method("PROPPATCH", HttpRequest.BodyPublishers.ofString("<?xml version=\"1.0\" encoding=\"utf-8\"?>"
+                        + "<D:propertyupdate xmlns:D=\"DAV:\"><D:set><D:prop><D:displayname>" + esc(displayName)
+                        + "</D:displayname></D:prop></D:set></D:propertyupdate>", StandardCharsets.UTF_8)), true);
+        check("PROPPATCH", collectionPath(), r);
+        if (r.statusCode() == 207) {
+            // a multistatus answers per property: the displayname's own status must be 2xx
+            NodeList statuses = parse(r.body()).getElementsByTagNameNS(NS_DAV, "status");
+            for (int i = 0; i < statuses.getLength(); i++) {
+                int status = statusOf(statuses.item(i).getTextContent());
+                if (status >= 300) {
+                    throw new CalDavHttpException("PROPPATCH", collectionPath(), status, "displayname", null);
+                }
+            }
+        }
+    }
+
+    /** The collection's {@code DAV:displayname} (PROPFIND depth 0), null when it has none. */
+    String displayName() throws Exception {
+        HttpResponse<String> r = send(request(collectionPath()).header("Depth", "0")
+                .header("Content-Type", "application/xml; charset=utf-8")
+                .method("PROPFIND", HttpRequest.BodyPublishers.ofString("<?xml version=\"1.0\" encoding=\"utf-8\"?>"
+                        + "<D:propfind xmlns:D=\"DAV:\"><D:prop><D:displayname/></D:prop></D:propfind>")), false);
+        check("PROPFIND", collectionPath(), r);
+        NodeList l = parse(r.body()).getElementsByTagNameNS(NS_DAV, "displayname");
+        return l.getLength() == 0 || l.item(0).getTextContent().isEmpty() ? null : l.item(0).getTextContent();
     }
 
     void mkcalendar() throws Exception {
@@ -251,6 +289,7 @@ final class CalDavClient {
                 int status = 0;
                 String etag = null;
                 String data = null;
+                String modified = null;
                 for (Node c = e.getFirstChild(); c != null; c = c.getNextSibling()) {
                     if (!(c instanceof Element ce)) {
                         continue;
@@ -264,6 +303,7 @@ final class CalDavClient {
                                 status = status == 0 ? 200 : status;
                                 etag = text(ce, NS_DAV, "getetag");
                                 data = text(ce, NS_CALDAV, "calendar-data");
+                                modified = text(ce, NS_DAV, "getlastmodified");
                             }
                         }
                         default -> {
@@ -271,7 +311,7 @@ final class CalDavClient {
                     }
                 }
                 if (href != null) {
-                    entries.add(new Entry(href, status == 0 ? 200 : status, etag, data));
+                    entries.add(new Entry(href, status == 0 ? 200 : status, etag, data, modified));
                 }
             }
         }

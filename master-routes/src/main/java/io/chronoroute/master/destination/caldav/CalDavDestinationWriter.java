@@ -7,6 +7,7 @@ import io.chronoroute.master.destination.DestinationEvent;
 import io.chronoroute.master.destination.DestinationException;
 import io.chronoroute.master.destination.DestinationWriter;
 import io.chronoroute.master.destination.ErrorKind;
+import io.chronoroute.master.destination.EventField;
 import io.chronoroute.master.destination.MappingEntry;
 import io.chronoroute.master.destination.RemoteChanges;
 import io.chronoroute.master.destination.RemoteEvent;
@@ -17,7 +18,12 @@ import io.chronoroute.processors.model.CalendarEvent;
 import io.chronoroute.processors.model.EventTime;
 import io.chronoroute.processors.sync.SyncKey;
 
+import java.time.Instant;
 import java.time.ZoneId;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.EnumSet;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -54,7 +60,16 @@ import java.util.regex.Pattern;
  * REPORT, the token kept by the framework as the cursor; an invalid token (403 {@code DAV:valid-sync-token}) →
  * CURSOR_EXPIRED → full resync. The override keys of each series are kept in the store setting
  * {@code destination.<name>.caldav.series.<series identity>} so that a resource deleted or an override removed
- * outside Chronoroute is reported as deleted (and repaired).
+ * outside Chronoroute is reported as deleted (and repaired, or handed to the ingest in two-way sync).
+ *
+ * <h2>Two-way</h2>
+ * {@link #readChanges} also gives each changed VEVENT as {@link CalendarEvent} ({@link ICalCodec}; for an override the
+ * one whose RECURRENCE-ID the tag names) and its modification time (LAST-MODIFIED of the VEVENT, else the resource's
+ * {@code DAV:getlastmodified}); events without our tag are reported as foreign with their content (created by the
+ * user). The writer writes every field but organizer and attendees ({@link #writtenFields}); {@link #merge} takes the
+ * attendee text it appends to the description back out. A foreign resource adopted by the sync (mapping entry
+ * without content hash, after the ingest created the event) is taken over by the next write: its VEVENT is replaced
+ * by ours, tagged. {@link #renameCalendar} = PROPPATCH of the collection's {@code DAV:displayname}.
  */
 public final class CalDavDestinationWriter implements DestinationWriter {
 
@@ -66,6 +81,9 @@ public final class CalDavDestinationWriter implements DestinationWriter {
     public static final String SERIES = "X-CHRONOROUTE-SERIES";
     static final String PRODID = "-//Chronoroute//CalDAV destination//EN";
     private static final Pattern OUR_NAME = Pattern.compile("[0-9a-f]{32}\\.ics");
+    /** Everything {@link #render} writes of an event: all but organizer and attendees (never written). */
+    private static final Set<EventField> WRITTEN = Set.copyOf(EnumSet.complementOf(
+            EnumSet.of(EventField.ORGANIZER, EventField.ATTENDEES)));
 
     private final DestinationContext ctx;
     private final CalDavSettings settings;
@@ -110,6 +128,10 @@ public final class CalDavDestinationWriter implements DestinationWriter {
                     created = true;
                 } else {
                     ICalResource res = ICalResource.parse(existing.body());
+                    String resourceUid = res.events.isEmpty() ? null : res.events.get(0).prop("UID");
+                    if (adopted(current, href)) {
+                        dropForeign(res, ev);
+                    }
                     requireOurs(res, href);
                     ICalResource.Block old = find(res, de.identity(), override);
                     if (current == null && old != null && de.contentHash().equals(old.prop(HASH))) {
@@ -117,12 +139,14 @@ public final class CalDavDestinationWriter implements DestinationWriter {
                         rememberSeries(seriesId, res);
                         return new WriteResult(remoteId(href, de.identity(), override), old.fingerprint(), false);
                     }
+                    // the resource keeps its UID (a user-made resource we took over has the user's)
+                    ICalResource.Block mine = block.withUid(resourceUid);
                     if (old != null) {
-                        res.events.set(res.events.indexOf(old), block);
+                        res.events.set(res.events.indexOf(old), mine);
                     } else if (override) {
-                        res.events.add(block);
+                        res.events.add(mine);
                     } else {
-                        res.events.add(0, block);
+                        res.events.add(0, mine);
                     }
                     res.mergeTimezones(rendered);
                     client.put(href, res.compose(PRODID), existing.etag(), false);
@@ -225,7 +249,7 @@ public final class CalDavDestinationWriter implements DestinationWriter {
                 data = r.body();
             }
             ICalResource res = ICalResource.parse(data);
-            Set<String> seen = emitOurs(e.href(), res, out::add);
+            Set<String> seen = emitChanged(e.href(), res, httpDate(e.lastModified()), out::add);
             if (OUR_NAME.matcher(name + ".ics").matches()) {
                 for (String key : seriesKeys(name)) {
                     if (!seen.contains(key)) {
@@ -235,6 +259,44 @@ public final class CalDavDestinationWriter implements DestinationWriter {
             }
         }
         return new RemoteChanges(out, ms.syncToken());
+    }
+
+    @Override
+    public Set<EventField> writtenFields() {
+        return WRITTEN;
+    }
+
+    /** The event as {@link #render} shapes it: no organizer/attendees, attendee text in the description, pinned times. */
+    @Override
+    public CalendarEvent asWritten(CalendarEvent e) {
+        return e.toBuilder()
+                .organizer(null)
+                .attendees(List.of())
+                .description(description(e))
+                .start(pin(e.start()))
+                .end(pin(e.end()))
+                .recurrenceId(pin(e.recurrenceId()))
+                .exdates(e.exdates().stream().map(this::pin).toList())
+                .rdates(e.rdates().stream().map(this::pin).toList())
+                .build();
+    }
+
+    /** {@link EventField#merge}, with the attendee text we append to the description taken back out. */
+    @Override
+    public CalendarEvent merge(CalendarEvent consolidated, CalendarEvent remote) {
+        CalendarEvent merged = DestinationWriter.super.merge(consolidated, remote);
+        if (java.util.Objects.equals(merged.description(), consolidated.description())) {
+            return merged;
+        }
+        return merged.toBuilder().description(AttendeeText.withoutAttendeeText(merged.description(), consolidated,
+                attendeesInDescription)).build();
+    }
+
+    /** PROPPATCH of the collection's {@code DAV:displayname}. */
+    @Override
+    public void renameCalendar(String displayName) throws Exception {
+        ensureCollection();
+        client.setDisplayName(displayName);
     }
 
     @Override
@@ -267,6 +329,84 @@ public final class CalDavDestinationWriter implements DestinationWriter {
                     override ? b.prop(RID) : null, override ? b.prop(SERIES) : null));
         }
         return keys;
+    }
+
+    /**
+     * The VEVENTs of a changed resource: ours as {@link #emitOurs} gives them plus their content and modification
+     * time; foreign ones (no identity) with their content, for two-way creates. Returns the keys of ours.
+     */
+    private Set<String> emitChanged(String href, ICalResource res, Instant resourceModified,
+                                    Consumer<RemoteEvent> sink) {
+        Set<String> keys = new LinkedHashSet<>();
+        for (ICalResource.Block b : res.events) {
+            String key = b.prop(KEY);
+            boolean override = b.prop("RECURRENCE-ID") != null;
+            boolean ours = key != null && owner.equals(b.prop(OWNER));
+            CalendarEvent ev = eventOf(res, b);
+            Instant modified = ev != null && ev.lastModified() != null ? ev.lastModified() : resourceModified;
+            if (ours) {
+                keys.add(key);
+                sink.accept(new RemoteEvent(remoteId(href, key, override), key, b.prop(HASH), b.fingerprint(), false,
+                        override ? b.prop(RID) : null, override ? b.prop(SERIES) : null, ev, modified));
+            } else if (ev != null && key == null) {
+                sink.accept(new RemoteEvent(remoteId(href, SyncKey.identityOf(ev), override), null, null,
+                        b.fingerprint(), false, null, null, ev, modified));
+            }
+        }
+        return keys;
+    }
+
+    /** One VEVENT parsed on its own (with the resource's VTIMEZONEs); null when it cannot be read. */
+    private static CalendarEvent eventOf(ICalResource res, ICalResource.Block b) {
+        ICalResource one = new ICalResource();
+        one.timezones.putAll(res.timezones);
+        one.events.add(b);
+        List<CalendarEvent> parsed = parseOrEmpty(one.compose(PRODID));
+        return parsed.size() == 1 ? parsed.get(0) : null;
+    }
+
+    private static List<CalendarEvent> parseOrEmpty(String data) {
+        try {
+            return ICalCodec.parse(data, null);
+        } catch (Exception e) {
+            return List.of(); // unreadable: no content, the sync repairs it as in one-way sync
+        }
+    }
+
+    private static Instant httpDate(String value) {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        try {
+            return ZonedDateTime.parse(value.trim(), DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+        } catch (DateTimeParseException e) {
+            return null;
+        }
+    }
+
+    /** A mapping entry without content hash on this very resource: a user-created event the sync adopted. */
+    private static boolean adopted(MappingEntry current, String href) {
+        return current != null && current.live() && current.contentHash() == null && current.remoteId() != null
+                && hrefOf(current.remoteId()).equals(href);
+    }
+
+    /**
+     * Taking over an adopted resource: its untagged VEVENT that {@code ev} replaces (same RECURRENCE-ID, or the one
+     * without) is removed, so that our tagged one takes its place.
+     */
+    private void dropForeign(ICalResource res, CalendarEvent ev) {
+        res.events.removeIf(b -> {
+            if (owner.equals(b.prop(OWNER))) {
+                return false;
+            }
+            CalendarEvent old = eventOf(res, b);
+            if (old == null) {
+                return ev.recurrenceId() == null && b.prop("RECURRENCE-ID") == null;
+            }
+            return ev.recurrenceId() == null ? old.recurrenceId() == null
+                    : old.recurrenceId() != null && SyncKey.ridText(old.recurrenceId()).equals(
+                    SyncKey.ridText(ev.recurrenceId()));
+        });
     }
 
     private void requireOurs(ICalResource res, String href) {

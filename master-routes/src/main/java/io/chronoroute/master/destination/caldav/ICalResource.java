@@ -25,6 +25,31 @@ final class ICalResource {
             return props.get(name);
         }
 
+        /** The same component with another UID (servers refuse a resource whose UID changes: no-uid-conflict). */
+        Block withUid(String uid) {
+            String old = props.get("UID");
+            if (uid == null || uid.equals(old)) {
+                return this;
+            }
+            StringBuilder sb = new StringBuilder();
+            int depth = 0;
+            for (String line : text.split("\r\n")) {
+                String upper = line.toUpperCase(Locale.ROOT);
+                depth += upper.startsWith("BEGIN:") ? 1 : 0;
+                boolean uidLine = depth == 1 && name(line).equals("UID");
+                depth -= upper.startsWith("END:") ? 1 : 0;
+                if (uidLine) {
+                    sb.append("UID:").append(uid).append("\r\n");
+                } else if (!(depth == 1 && !line.isEmpty() && (line.charAt(0) == ' ' || line.charAt(0) == '\t')
+                        && sb.toString().endsWith("UID:" + uid + "\r\n"))) {
+                    sb.append(line).append("\r\n");
+                }
+            }
+            Map<String, String> p = new LinkedHashMap<>(props);
+            p.put("UID", uid);
+            return new Block(sb.toString(), p);
+        }
+
         /**
          * A fingerprint of the component as the server holds it, DTSTAMP left out: our "version" of one VEVENT.
          * The resource ETag cannot serve, because writing an override changes the ETag of the whole resource.

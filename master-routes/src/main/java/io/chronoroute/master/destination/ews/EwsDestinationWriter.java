@@ -5,6 +5,7 @@ import io.chronoroute.master.destination.DestinationContext;
 import io.chronoroute.master.destination.DestinationErrorClassifier;
 import io.chronoroute.master.destination.DestinationEvent;
 import io.chronoroute.master.destination.DestinationException;
+import io.chronoroute.master.destination.DestinationMapping;
 import io.chronoroute.master.destination.DestinationWriter;
 import io.chronoroute.master.destination.ErrorKind;
 import io.chronoroute.master.destination.MappingEntry;
@@ -15,6 +16,7 @@ import io.chronoroute.processors.model.Attendee;
 import io.chronoroute.processors.model.CalendarEvent;
 import io.chronoroute.processors.model.EventTime;
 import io.chronoroute.processors.sync.SyncKey;
+import io.chronoroute.processors.wire.WireJson;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.w3c.dom.Element;
@@ -26,9 +28,11 @@ import java.time.LocalDateTime;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -64,6 +68,13 @@ import java.util.function.Consumer;
  * between CreateItem and the mapping update therefore ends in an update of the item created before. In addition,
  * the framework adopts our items reported by {@code SyncFolderItems} since the last cursor.
  *
+ * <h2>Two-way sync (issue #9)</h2>
+ * {@link #readChanges} reports our changed items with their content mapped back ({@link EwsEventReader}, merged
+ * into the consolidated event) and LastModifiedTime, occurrences a person changed as the overrides they now are,
+ * and deleted items (matched through the mapping) as cancelled. {@link #renameCalendar} sets the folder's
+ * DisplayName ({@code UpdateFolder}); Exchange may refuse to rename a default folder (the distinguished
+ * {@code calendar}): the error is the caller's to report.
+ *
  * <h2>Versions and conflicts</h2>
  * The version remembered per event is a fingerprint of the item's content fields as the server returns them (not
  * the ChangeKey: Exchange changes the master's ChangeKey whenever an exception changes). Updates send the current
@@ -90,8 +101,15 @@ public final class EwsDestinationWriter implements DestinationWriter {
     private static final List<String> TAGS = List.of(KEY, HASH, OWNER, ORIGIN, RID, SERIES, RECURRENCE);
     private static final Logger LOG = LoggerFactory.getLogger(EwsDestinationWriter.class);
 
+    /** Version reported for an item Exchange says is deleted (never a fingerprint). */
+    static final String DELETED_VERSION = "deleted";
+    /** Ids per GetItem when changed items are read again. */
+    private static final int GET_BATCH = 100;
+
+    private final DestinationContext ctx;
     private final EwsSettings settings;
     private final EwsClient client;
+    private final EwsEventReader reader;
     private final EwsErrorClassifier classifier = new EwsErrorClassifier();
     private final String owner;
     private final String set;
@@ -101,12 +119,14 @@ public final class EwsDestinationWriter implements DestinationWriter {
     volatile Runnable beforeUpdate;
 
     public EwsDestinationWriter(DestinationContext ctx, EwsSettings settings) {
+        this.ctx = ctx;
         this.settings = settings;
         this.client = new EwsClient(settings, ctx.gate());
         this.owner = ctx.owner();
         this.set = settings.propertySetId();
         this.floatingZone = ctx.config().floatingZone();
         this.attendeesInDescription = "description".equals(ctx.config().attendees());
+        this.reader = new EwsEventReader(floatingZone, attendeesInDescription);
     }
 
     // ------------------------------------------------------------------------------------------------ SPI
@@ -276,10 +296,20 @@ public final class EwsDestinationWriter implements DestinationWriter {
         }
     }
 
+    /**
+     * {@code SyncFolderItems} since {@code cursor}. Our items among the changes are read again with {@code GetItem}
+     * (batched; SyncFolderItems, like FindItem, leaves out properties such as the body) and reported with their
+     * content mapped back and merged into the consolidated event ({@link EwsEventReader#fromItem}; the consolidated
+     * event is looked up in the store by the tag's identity, a tombstone's last content included; without it only
+     * the fields read back are set) and {@code LastModifiedTime}; so are the exceptions of a changed series. A
+     * {@code t:Delete} carries only the ItemId: it is matched against this destination's mapping and reported
+     * cancelled (version {@value #DELETED_VERSION}, no modification time: Exchange does not say when).
+     */
     @Override
     public RemoteChanges readChanges(String cursor) throws Exception {
         String state = cursor;
         List<EwsXml.Item> changed = new ArrayList<>();
+        Set<String> deletedIds = new LinkedHashSet<>();
         while (true) {
             Element msg = EwsClient.check(client.call("<m:SyncFolderItems>" + shape() + "<m:SyncFolderId>"
                     + folderXml() + "</m:SyncFolderId>" + (state == null ? "" : "<m:SyncState>" + EwsXml.esc(state)
@@ -291,19 +321,50 @@ public final class EwsDestinationWriter implements DestinationWriter {
                 Element ci = EwsClient.child(ch, "CalendarItem");
                 if (ci != null && cursor != null) {
                     changed.add(EwsXml.item(ci, set));
+                } else if ("Delete".equals(ch.getLocalName()) && cursor != null) {
+                    Element id = EwsClient.child(ch, "ItemId");
+                    if (id != null) {
+                        deletedIds.add(id.getAttribute("Id"));
+                    }
                 }
-                // t:Delete carries only the ItemId: items of ours deleted outside Chronoroute are found again by
-                // the next full reconcile (listOwn), not here
             }
             if (!"false".equals(EwsClient.textOf(EwsClient.firstLocal(msg, "IncludesLastItemInRange")).trim())) {
                 break;
             }
         }
+        List<String> ourIds = changed.stream().filter(it -> owner.equals(it.tag(OWNER)) && it.tag(KEY) != null)
+                .map(EwsXml.Item::id).toList();
         List<RemoteEvent> out = new ArrayList<>();
-        for (EwsXml.Item it : changed) {
-            emitOurs(it, out::add);
+        for (int i = 0; i < ourIds.size(); i += GET_BATCH) {
+            for (EwsXml.Item it : getItems(ourIds.subList(i, Math.min(ourIds.size(), i + GET_BATCH)))) {
+                emitOurs(it, out::add, true);
+            }
         }
+        out.addAll(deleted(deletedIds));
         return new RemoteChanges(out, state);
+    }
+
+    /** Our objects among the deleted ItemIds, found through the mapping (the only place that still knows them). */
+    private List<RemoteEvent> deleted(Set<String> ids) {
+        List<RemoteEvent> out = new ArrayList<>();
+        if (ids.isEmpty()) {
+            return out;
+        }
+        DestinationMapping mapping = new DestinationMapping(ctx.store(), ctx.name());
+        ctx.store().forEachConsolidated(true, c -> mapping.get(c.identity())
+                .filter(m -> m.remoteId() != null && ids.contains(m.remoteId()))
+                .ifPresent(m -> out.add(new RemoteEvent(m.remoteId(), c.identity(), m.contentHash(), DELETED_VERSION,
+                        true, m.recurrenceId(), m.seriesIdentity(), null, null))));
+        return out;
+    }
+
+    /** {@code UpdateFolder} of the calendar folder's DisplayName. */
+    @Override
+    public void renameCalendar(String displayName) throws Exception {
+        EwsClient.check(client.call("<m:UpdateFolder><m:FolderChanges><t:FolderChange>" + folderXml()
+                + "<t:Updates><t:SetFolderField><t:FieldURI FieldURI=\"folder:DisplayName\"/><t:CalendarFolder>"
+                + EwsXml.el("DisplayName", displayName) + "</t:CalendarFolder></t:SetFolderField></t:Updates>"
+                + "</t:FolderChange></m:FolderChanges></m:UpdateFolder>", true).get(0));
     }
 
     @Override
@@ -314,10 +375,16 @@ public final class EwsDestinationWriter implements DestinationWriter {
     // ------------------------------------------------------------------------------------------------ reads
 
     private void emitOurs(EwsXml.Item it, Consumer<RemoteEvent> sink) throws Exception {
+        emitOurs(it, sink, false);
+    }
+
+    /** Our item (and, for a series, its exceptions of ours); {@code content}: with the event mapped back. */
+    private void emitOurs(EwsXml.Item it, Consumer<RemoteEvent> sink, boolean content) throws Exception {
         if (!owner.equals(it.tag(OWNER)) || it.tag(KEY) == null) {
             return;
         }
-        sink.accept(new RemoteEvent(it.id(), it.tag(KEY), it.tag(HASH), it.fingerprint(), false, null, null));
+        sink.accept(content ? withContent(it, null, null) : new RemoteEvent(it.id(), it.tag(KEY), it.tag(HASH),
+                it.fingerprint(), false, null, null));
         if ("RecurringMaster".equals(it.type())) {
             EwsXml.Item master = it.modified().isEmpty() ? getItem(it.id()) : it;
             if (master == null || master.modified().isEmpty()) {
@@ -326,11 +393,90 @@ public final class EwsDestinationWriter implements DestinationWriter {
             List<String> ids = master.modified().stream().map(m -> m[0]).toList();
             for (EwsXml.Item ex : getItems(ids)) {
                 if (owner.equals(ex.tag(OWNER)) && ex.tag(RID) != null && ex.tag(KEY) != null) {
-                    sink.accept(new RemoteEvent(ex.id(), ex.tag(KEY), ex.tag(HASH), ex.fingerprint(), false,
-                            ex.tag(RID), ex.tag(SERIES)));
+                    sink.accept(content ? withContent(ex, ex.tag(RID), ex.tag(SERIES)) : new RemoteEvent(ex.id(),
+                            ex.tag(KEY), ex.tag(HASH), ex.fingerprint(), false, ex.tag(RID), ex.tag(SERIES)));
+                } else if (content) {
+                    RemoteEvent user = occurrenceChangedInExchange(it, ex);
+                    if (user != null) {
+                        sink.accept(user);
+                    }
                 }
             }
         }
+    }
+
+    private RemoteEvent withContent(EwsXml.Item it, String rid, String series) {
+        CalendarEvent consolidated = consolidated(it.tag(KEY));
+        CalendarEvent event = reader.fromItem(it.xml(), consolidated);
+        if (consolidated != null && rid == null && !event.exdates().equals(consolidated.exdates())) {
+            event = withoutCancelledOverrides(event, consolidated);
+        }
+        return new RemoteEvent(it.id(), it.tag(KEY), it.tag(HASH), it.fingerprint(), false, rid, series, event,
+                lastModified(it));
+    }
+
+    /**
+     * A cancelled override is written as a deleted occurrence (EWS has no other form): such a deleted occurrence
+     * is the override, not an EXDATE of the series, and is left out of the series' exdates.
+     */
+    private CalendarEvent withoutCancelledOverrides(CalendarEvent event, CalendarEvent series) {
+        List<EventTime> exdates = new ArrayList<>();
+        for (EventTime x : event.exdates()) {
+            if (!series.exdates().contains(x) && series.uid() != null) {
+                String identity = SyncKey.identityOf(CalendarEvent.builder().uid(series.uid()).recurrenceId(x)
+                        .build());
+                CalendarEvent override = consolidated(identity);
+                if (override != null && "CANCELLED".equalsIgnoreCase(override.status())) {
+                    continue;
+                }
+            }
+            exdates.add(x);
+        }
+        return event.toBuilder().exdates(exdates).build();
+    }
+
+    /**
+     * An exception of our series without our override tags: an occurrence a person changed in Outlook ("this
+     * occurrence"), or one whose override we removed (reset to the series' content: then it equals the occurrence
+     * and is not reported). Reported as the override it now is: identity of (series uid, RECURRENCE-ID in the form
+     * of the series' start), {@code seriesIdentity} = the series, no content hash, the series' content with
+     * Exchange's values of this occurrence. Without the consolidated series (no uid) nothing is reported.
+     */
+    private RemoteEvent occurrenceChangedInExchange(EwsXml.Item master, EwsXml.Item ex) {
+        CalendarEvent series = consolidated(master.tag(KEY));
+        if (series == null || series.uid() == null || series.start() == null) {
+            return null;
+        }
+        CalendarEvent base = series.toBuilder().recurrenceId(null).rrules(List.of()).exdates(List.of())
+                .rdates(List.of()).build();
+        CalendarEvent occurrence = reader.fromItem(ex.xml(), base);
+        EventTime rid = occurrence.recurrenceId();
+        if (rid == null) {
+            return null;
+        }
+        Times t = times(series);
+        Duration length = Duration.between(t.start(), t.end());
+        EventTime end = rid.isDate() ? EventTime.ofDate(rid.date().plusDays(Math.max(1, length.toDays())))
+                : rid.isFloating() ? EventTime.ofFloating(rid.floating().plus(length))
+                : EventTime.ofInstant(rid.instant().plus(length), rid.zone());
+        CalendarEvent unchanged = base.toBuilder().recurrenceId(rid).start(rid)
+                .end(series.end() == null && !rid.isDate() ? null : end).build();
+        if (occurrence.equals(unchanged) || occurrence.equals(unchanged.toBuilder().end(end).build())) {
+            return null;
+        }
+        String identity = SyncKey.identityOf(CalendarEvent.builder().uid(series.uid()).recurrenceId(rid).build());
+        return new RemoteEvent(ex.id(), identity, null, ex.fingerprint(), false, SyncKey.ridText(rid),
+                master.tag(KEY), occurrence, lastModified(ex));
+    }
+
+    private CalendarEvent consolidated(String identity) {
+        return ctx.store().findConsolidated(identity).filter(c -> c.eventJson() != null)
+                .map(c -> WireJson.fromJson(c.eventJson())).orElse(null);
+    }
+
+    private static Instant lastModified(EwsXml.Item it) {
+        String modified = EwsClient.textOf(EwsClient.child(it.xml(), "LastModifiedTime"));
+        return modified == null || modified.isBlank() ? null : Instant.parse(modified.trim());
     }
 
     /** Our single/master item with this key: FindItem + Restriction on the key property, re-checked here. */
@@ -606,7 +752,7 @@ public final class EwsDestinationWriter implements DestinationWriter {
         return "<t:DeleteItemField><t:FieldURI FieldURI=\"" + fieldUri + "\"/></t:DeleteItemField>";
     }
 
-    private String recurrence(CalendarEvent e, Times t) {
+    static String recurrence(CalendarEvent e, Times t) {
         if (e.recurrenceId() != null || (e.rrules().isEmpty() && e.rdates().isEmpty())) {
             return null;
         }
@@ -617,10 +763,15 @@ public final class EwsDestinationWriter implements DestinationWriter {
         return EwsXml.recurrence(e.rrules().get(0), LocalDateTime.ofInstant(t.start, t.zone), t.zone);
     }
 
-    private record Times(Instant start, Instant end, boolean allDay, ZoneId zone) {
+    /** Start/End as written: UTC instants, the all-day flag and the zone whose Windows id is sent. */
+    record Times(Instant start, Instant end, boolean allDay, ZoneId zone) {
     }
 
     private Times times(CalendarEvent e) {
+        return times(e, floatingZone);
+    }
+
+    static Times times(CalendarEvent e, ZoneId floatingZone) {
         EventTime s = e.start();
         if (s.isDate()) {
             LocalDate end = e.end() != null && e.end().isDate() ? e.end().date() : s.date().plusDays(1);
@@ -637,7 +788,7 @@ public final class EwsDestinationWriter implements DestinationWriter {
         return t.isDate() ? t.date().atStartOfDay(floatingZone).toInstant() : t.toInstant(floatingZone);
     }
 
-    private static String sensitivity(CalendarEvent e) {
+    static String sensitivity(CalendarEvent e) {
         String c = e.classification() == null ? "" : e.classification().toUpperCase(Locale.ROOT);
         return switch (c) {
             case "PRIVATE" -> "Private";
@@ -646,7 +797,7 @@ public final class EwsDestinationWriter implements DestinationWriter {
         };
     }
 
-    private static String freeBusy(CalendarEvent e) {
+    static String freeBusy(CalendarEvent e) {
         String b = e.busyStatus() == null ? "" : e.busyStatus().toUpperCase(Locale.ROOT);
         if ("TRANSPARENT".equalsIgnoreCase(e.transparency()) || b.equals("FREE")) {
             return "Free";

@@ -229,9 +229,10 @@ final class EwsXml {
 
     // ------------------------------------------------------------------------------------------------ items read
 
-    /** What we read back of one calendar item. */
+    /** What we read back of one calendar item ({@code xml}: the {@code t:CalendarItem} itself). */
     record Item(String id, String changeKey, String type, Instant start, Instant originalStart,
-                Map<String, String> ext, List<String[]> modified, List<Instant> deleted, String fingerprint) {
+                Map<String, String> ext, List<String[]> modified, List<Instant> deleted, String fingerprint,
+                Element xml) {
 
         String tag(String name) {
             return ext.get(name);
@@ -272,7 +273,7 @@ final class EwsXml {
                 idEl == null || idEl.getAttribute("ChangeKey").isEmpty() ? null : idEl.getAttribute("ChangeKey"),
                 EwsClient.textOf(EwsClient.child(ci, "CalendarItemType")),
                 start == null ? null : Instant.parse(start.trim()), orig == null ? null : Instant.parse(orig.trim()),
-                ext, modified, deleted, sha(fp.toString()));
+                ext, modified, deleted, sha(fp.toString()), ci);
     }
 
     private static String norm(String guid) {

@@ -22,7 +22,10 @@ import io.chronoroute.master.destination.MappingEntry;
 import io.chronoroute.master.destination.RemoteChanges;
 import io.chronoroute.master.destination.RemoteEvent;
 import io.chronoroute.master.destination.WriteResult;
+import io.chronoroute.processors.model.CalendarEvent;
 import io.chronoroute.processors.model.EventTime;
+import io.chronoroute.processors.sync.SyncKey;
+import io.chronoroute.processors.wire.WireJson;
 
 import java.io.IOException;
 import java.time.Instant;
@@ -47,7 +50,10 @@ import java.util.function.Function;
  *   <li>delete: {@code delete}; 404/410 = already gone. Override → the occurrence is reset to the series.</li>
  *   <li>listOwn: {@code list?privateExtendedProperty=chronorouteOwner=<owner>&showDeleted=true}, all pages.</li>
  *   <li>readChanges: {@code list?syncToken=...&showDeleted=true}, all pages (the token comes on the last one);
- *       without a token a plain full listing establishes one. 410 → CURSOR_EXPIRED.</li>
+ *       without a token a plain full listing establishes one. 410 → CURSOR_EXPIRED. Each of our live events comes
+ *       with its content mapped back and merged into the consolidated event, and Google's {@code updated}
+ *       (two-way sync).</li>
+ *   <li>renameCalendar: {@code calendars.patch} with the new summary.</li>
  *   <li>writeBatch: the same inserts, updates and deletes (same ids, tags, {@code sendUpdates=none}) as parts of one
  *       {@code POST batch/calendar/v3}, sent with the Google client's {@link BatchRequest} on the component's own
  *       {@link Calendar} client ({@link GoogleAccount#client()}); each part takes one token of the rate limit, as
@@ -182,16 +188,76 @@ public final class GoogleDestinationWriter implements BatchingWriter {
         return new RemoteChanges(out, next);
     }
 
-    /** A cancelled item in the feed may come without extended properties: recognise our ids by their encoding. */
+    /**
+     * One item of the change feed. A cancelled item may come without extended properties: our ids are recognised by
+     * their encoding. Ours and live: {@link RemoteEvent#event()} is the event as Google shows it, merged into the
+     * consolidated event it was written from ({@link GoogleEventMapper#fromGoogle(Event, CalendarEvent)}; the
+     * consolidated event is looked up in the store by the tag's identity, a tombstone's last content included; when
+     * the store has none, only the written fields are set). {@link RemoteEvent#modified()} is Google's
+     * {@code updated}. The consolidated event may have changed since we wrote the object (the tag's
+     * {@link RemoteEvent#contentHash()} says which version was written): telling an edit from a race is the sync's.
+     */
     private RemoteEvent remoteOfChange(Event e) {
         RemoteEvent r = mapper.toRemote(e);
+        Instant modified = e.getUpdated() == null ? null : Instant.ofEpochMilli(e.getUpdated().getValue());
         if (!r.ours() && "cancelled".equals(e.getStatus()) && (e.getExtendedProperties() == null)) {
             String identity = GoogleIds.identityOf(e.getId());
             if (identity != null) {
-                return new RemoteEvent(e.getId(), identity, null, e.getEtag(), true, null, null);
+                return new RemoteEvent(e.getId(), identity, null, e.getEtag(), true, null, null, null, modified);
+            }
+            String series = e.getRecurringEventId() == null ? null : GoogleIds.identityOf(e.getRecurringEventId());
+            if (series != null && e.getOriginalStartTime() != null) {
+                return occurrenceChangedInGoogle(e, series, true, modified);
             }
         }
-        return r;
+        if (!r.ours()) {
+            return r;
+        }
+        if (r.recurrenceId() == null && e.getRecurringEventId() != null && e.getOriginalStartTime() != null) {
+            return occurrenceChangedInGoogle(e, r.identity(), r.cancelled(), modified);
+        }
+        CalendarEvent event = r.cancelled() ? null : mapper.fromGoogle(e, consolidated(r.identity()));
+        return new RemoteEvent(r.remoteId(), r.identity(), r.contentHash(), r.version(), r.cancelled(),
+                r.recurrenceId(), r.seriesIdentity(), event, modified);
+    }
+
+    /**
+     * An occurrence of one of our series that a person edited or deleted in Google ("this event only"), not one of
+     * our overrides: Google copies the series' tags onto it, so it carries the series' key but no RID tag. Reported
+     * as the override it now is: identity of (series uid, RECURRENCE-ID in the form of the series' start),
+     * {@code seriesIdentity} = the series, no content hash; the event is the series' content with Google's values of
+     * this occurrence (null when cancelled: the occurrence was deleted, i.e. an EXDATE of the series; a cancelled
+     * instance may come without any property, its series is then known by the encoding of our ids). Without the
+     * consolidated series (no uid) the identity cannot be known: reported as not ours.
+     */
+    private RemoteEvent occurrenceChangedInGoogle(Event e, String seriesIdentity, boolean cancelled,
+                                                  Instant modified) {
+        CalendarEvent series = consolidated(seriesIdentity);
+        if (series == null || series.uid() == null) {
+            return new RemoteEvent(e.getId(), null, null, e.getEtag(), cancelled, null, null, null, modified);
+        }
+        CalendarEvent base = series.toBuilder().recurrenceId(null).rrules(List.of()).exdates(List.of())
+                .rdates(List.of()).build();
+        CalendarEvent occurrence = mapper.fromGoogle(e, base);
+        String identity = SyncKey.identityOf(CalendarEvent.builder().uid(series.uid())
+                .recurrenceId(occurrence.recurrenceId()).build());
+        return new RemoteEvent(e.getId(), identity, null, e.getEtag(), cancelled,
+                SyncKey.ridText(occurrence.recurrenceId()), seriesIdentity, cancelled ? null : occurrence, modified);
+    }
+
+    /** The consolidated event of {@code identity} (a tombstone's last content too), or null. */
+    private CalendarEvent consolidated(String identity) {
+        return ctx.store().findConsolidated(identity).filter(c -> c.eventJson() != null)
+                .map(c -> WireJson.fromJson(c.eventJson())).orElse(null);
+    }
+
+    /** {@code calendars.patch} of the summary; nothing else of the calendar is touched. */
+    @Override
+    public void renameCalendar(String displayName) throws Exception {
+        Map<String, Object> a = args("content", new com.google.api.services.calendar.model.Calendar()
+                .setSummary(displayName));
+        ctx.gate().acquire(true);
+        account.call("calendars/patch", a);
     }
 
     @Override

@@ -8,6 +8,9 @@ import io.chronoroute.master.destination.DestinationException;
 import io.chronoroute.master.destination.ErrorKind;
 
 import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneId;
 import java.util.Set;
 
 /**
@@ -19,7 +22,8 @@ import java.util.Set;
  *   <li>410 → CURSOR_EXPIRED (sync token; deletes handle their own 410)</li>
  *   <li>other 4xx (400, 404, 409, 412, ...) → PERMANENT (that event is parked)</li>
  * </ul>
- * Messages carry the status, reason and Google's message only, never request headers.
+ * Messages carry the status, reason and Google's message only, never request headers. The daily quota
+ * ({@code dailyLimitExceeded}) resets at midnight Pacific Time ({@link #quotaResetAfter}).
  */
 public final class GoogleErrorClassifier implements DestinationErrorClassifier {
 
@@ -27,6 +31,8 @@ public final class GoogleErrorClassifier implements DestinationErrorClassifier {
     private static final Set<String> QUOTA = Set.of("quotaExceeded", "dailyLimitExceeded");
     private static final Set<String> AUTH = Set.of("forbidden", "insufficientPermissions", "requiredAccessLevel",
             "authError", "accessNotConfigured");
+    /** Google's daily quotas reset at midnight in this zone. */
+    private static final ZoneId QUOTA_ZONE = ZoneId.of("America/Los_Angeles");
 
     @Override
     public DestinationException classify(Throwable error) {
@@ -51,6 +57,16 @@ public final class GoogleErrorClassifier implements DestinationErrorClassifier {
             kind = ErrorKind.PERMANENT;
         }
         return new DestinationException(kind, reason == null ? "http" + status : reason, message, retryAfter, error);
+    }
+
+    /** {@code dailyLimitExceeded}: the next midnight America/Los_Angeles; other quotas: no fixed reset (null). */
+    @Override
+    public Instant quotaResetAfter(DestinationException quota, Instant now) {
+        if (!"dailyLimitExceeded".equals(quota.reason())) {
+            return null;
+        }
+        LocalDate tomorrow = now.atZone(QUOTA_ZONE).toLocalDate().plusDays(1);
+        return tomorrow.atStartOfDay(QUOTA_ZONE).toInstant();
     }
 
     static HttpResponseException find(Throwable error) {

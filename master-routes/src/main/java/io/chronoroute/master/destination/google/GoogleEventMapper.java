@@ -130,6 +130,49 @@ public final class GoogleEventMapper {
                 tags.get(SERIES));
     }
 
+    /**
+     * Two-way sync: the Google event as a {@link CalendarEvent}, holding only what {@link #toGoogle} writes, merged
+     * into {@code consolidated} (the consolidated event the object was written from; null when unknown).
+     * <p>Field by field, in Google's form: a written field whose Google value is what we would write for
+     * {@code consolidated} keeps the consolidated value unchanged (so an object nobody edited, or whose only edits
+     * are in fields we never write (attendees, reminders, colorId), maps back to {@code consolidated} itself); a
+     * field that differs is read back from Google. Read back: summary → title; description → description (our
+     * "Organizer:/Participants:" block removed); location; start/end ({@code date} → date, {@code dateTime} → the
+     * instant in {@code timeZone}; a consolidated floating time stays floating, as the wall-clock time in the
+     * {@code floating-zone} we placed it in; a missing end we derived stays missing); {@code recurrence} →
+     * rrules/exdates/rdates (a date we wrote keeps its form); transparency → transparency (and busyStatus where
+     * the consolidated event has one); visibility → classification; status; originalStartTime → recurrenceId.
+     * <p>Without {@code consolidated} the result holds the mapped-back written fields only: uid, organizer,
+     * attendees, categories, sequence and times of creation stay null/empty (the caller merges), and times are
+     * zoned (Google does not say that we placed a floating time).
+     */
+    public CalendarEvent fromGoogle(Event g, CalendarEvent consolidated) {
+        return fromGoogle(g, consolidated, floatingZone, attendeesInDescription);
+    }
+
+    /** {@link #fromGoogle(Event, CalendarEvent)} for a destination's {@code floating-zone} and attendee choice. */
+    public static CalendarEvent fromGoogle(Event g, CalendarEvent consolidated, ZoneId floatingZone,
+                                           boolean attendeesInDescription) {
+        return new GoogleEventReader(floatingZone, attendeesInDescription).read(g, consolidated);
+    }
+
+    /** The event as {@link #toGoogle} writes it, without tags (for field-by-field comparisons). */
+    Event written(CalendarEvent e) {
+        Event g = content(e);
+        if (e.recurrenceId() != null) {
+            g.setOriginalStartTime(time(e.recurrenceId()));
+            if ("CANCELLED".equalsIgnoreCase(e.status())) {
+                g.setStatus("cancelled");
+            }
+        } else {
+            List<String> lines = recurrence(e);
+            if (!lines.isEmpty()) {
+                g.setRecurrence(lines);
+            }
+        }
+        return g;
+    }
+
     /** True when {@code g} carries our owner tag and the given identity. */
     public boolean isOurs(Event g, String identity) {
         Map<String, String> tags = g.getExtendedProperties() == null ? null : g.getExtendedProperties().getPrivate();

@@ -1,9 +1,11 @@
 package io.chronoroute.master.destination.caldav;
 
+import io.chronoroute.master.cluster.Leadership;
 import io.chronoroute.master.destination.DestinationConfig;
 import io.chronoroute.master.destination.DestinationSyncService;
 import io.chronoroute.master.destination.DestinationWriterFactory;
 import io.chronoroute.master.destination.Sleeper;
+import io.chronoroute.master.ingest.ChangeIngest;
 import io.chronoroute.master.store.ChangeSet;
 import io.chronoroute.master.store.ConsolidatedEvent;
 import io.chronoroute.master.store.MasterStore;
@@ -67,6 +69,13 @@ public final class SyncHarness implements AutoCloseable {
 
     public DestinationSyncService service(DestinationWriterFactory factory, DestinationConfig config) {
         return new DestinationSyncService(store, Map.of(NAME, config), List.of(factory), clock, sleeper, () -> 0.5);
+    }
+
+    /** A service whose two-way destinations hand their edits to {@code ingest}. */
+    public DestinationSyncService service(DestinationWriterFactory factory, DestinationConfig config,
+                                          ChangeIngest ingest) {
+        return new DestinationSyncService(store, Map.of(NAME, config), List.of(factory), clock, sleeper, () -> 0.5,
+                Leadership.LOCAL, () -> ingest);
     }
 
     public static DestinationConfig config(String type) {
