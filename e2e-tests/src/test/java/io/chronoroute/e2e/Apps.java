@@ -112,6 +112,17 @@ final class Apps implements AutoCloseable {
         agent = newAgent().start().awaitHttpOk("http://127.0.0.1:" + agentPort + "/actuator/health", startup);
     }
 
+    /**
+     * Starts master and agent at once, then waits for both: on two cores the agent's start overlaps the master's.
+     * An agent that finds no master yet (connection refused, 503) keeps everything and retries within seconds.
+     */
+    void startBoth(List<String> masterArgs, Duration startup) {
+        master = newMaster(masterArgs).start();
+        agent = newAgent().start();
+        master.awaitHttpOk(masterUrl + "/health", startup);
+        agent.awaitHttpOk("http://127.0.0.1:" + agentPort + "/actuator/health", startup);
+    }
+
     AppProcess master() {
         return master;
     }

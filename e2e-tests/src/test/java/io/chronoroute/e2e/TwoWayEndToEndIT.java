@@ -98,7 +98,7 @@ class TwoWayEndToEndIT {
                             value: "3600000"
                     """.formatted(name));
         }
-        apps.startMaster(List.of("--chronoroute.routes-dir=" + routes,
+        apps.startBoth(List.of("--chronoroute.routes-dir=" + routes,
                 "--chronoroute.destinations.dav.type=caldav",
                 "--chronoroute.destinations.dav.caldav.url=" + dav.collection,
                 "--chronoroute.destinations.dav.caldav.username=e2e",
@@ -110,7 +110,6 @@ class TwoWayEndToEndIT {
                 "--chronoroute.destinations.g.google.client-secret=e2e-secret",
                 "--chronoroute.destinations.g.google.access-token=e2e-access-token",
                 "--chronoroute.destinations.g.google.root-url=" + tap.baseUrl()), Duration.ofMinutes(3));
-        apps.startAgent(Duration.ofMinutes(3));
         await().atMost(WAIT).until(() -> Apps.vevents(apps.feed()).keySet().containsAll(List.of(UID, BYSTANDER)));
         id = idOf(UID);
         bystanderId = idOf(BYSTANDER);
