@@ -11,6 +11,11 @@
 #   ./bench.sh failover [--kills 10] [--masters 3] [--lease 10s] [--interval 1s] [--start-minutes 15]
 #                         masters on one redis-server, leader election on: kill -9 of the leader until another
 #                         master reports leading, median and max over 10 kills (each killed master restarts)
+#   ./bench.sh twoway [--edits 50] [--events 10] [--idle-cycles 5] [--heartbeat 1s] [--poll 300] [--run-period 1000]
+#                         two-way round trip: master + agent processes, a real Radicale as CalDAV destination, a
+#                         writable ICS folder; 50 title edits made in Radicale -> time until the origin's file changed
+#                         (p50/p95 beside the destination run interval, heartbeat and folder poll), then idle cycles
+#                         whose updates queued / destination writes / Radicale changes must all be 0 (needs radicale)
 set -euo pipefail
 cd "$(dirname "$0")"
 ./mvnw -B -q -DskipTests package

@@ -2,7 +2,7 @@ package io.chronoroute.bench;
 
 import java.util.Arrays;
 
-/** Entry point of the benchmark jar: {@code java -jar chronoroute-benchmarks.jar <pipeline|olk15|google|failover> [options]}. */
+/** Entry point of the benchmark jar: {@code java -jar chronoroute-benchmarks.jar <pipeline|olk15|google|failover|twoway> [options]}. */
 public final class Bench {
 
     private Bench() {
@@ -10,7 +10,7 @@ public final class Bench {
 
     public static void main(String[] args) throws Exception {
         if (args.length == 0) {
-            System.err.println("usage: bench.sh <pipeline|olk15|google|failover> [options]");
+            System.err.println("usage: bench.sh <pipeline|olk15|google|failover|twoway> [options]");
             System.exit(2);
         }
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
@@ -18,6 +18,7 @@ public final class Bench {
             case "pipeline" -> PipelineBench.main(rest);
             case "olk15" -> Olk15Bench.main(rest);
             case "failover" -> FailoverBench.main(rest);
+            case "twoway" -> TwoWayBench.main(rest);
             default -> {
                 System.err.println("unknown benchmark " + args[0]);
                 System.exit(2);

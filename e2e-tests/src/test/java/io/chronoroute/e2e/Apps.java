@@ -112,6 +112,17 @@ final class Apps implements AutoCloseable {
         agent = newAgent().start().awaitHttpOk("http://127.0.0.1:" + agentPort + "/actuator/health", startup);
     }
 
+    /**
+     * Starts master and agent at once, then waits for both: on two cores the agent's start overlaps the master's.
+     * An agent that finds no master yet (connection refused, 503) keeps everything and retries within seconds.
+     */
+    void startBoth(List<String> masterArgs, Duration startup) {
+        master = newMaster(masterArgs).start();
+        agent = newAgent().start();
+        master.awaitHttpOk(masterUrl + "/health", startup);
+        agent.awaitHttpOk("http://127.0.0.1:" + agentPort + "/actuator/health", startup);
+    }
+
     AppProcess master() {
         return master;
     }
@@ -170,6 +181,27 @@ final class Apps implements AutoCloseable {
             return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
             throw new IllegalStateException("POST " + path + " failed: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Any method to any URL (a JSON body when given); for PUT and DELETE, and for the fakes beside the apps. */
+    HttpResponse<String> send(String method, String url, String authorization, String body) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(body));
+        if (body != null) {
+            b.header("Content-Type", "application/json");
+        }
+        if (authorization != null) {
+            b.header("Authorization", authorization);
+        }
+        try {
+            return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new IllegalStateException(method + " " + url + " failed: " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
