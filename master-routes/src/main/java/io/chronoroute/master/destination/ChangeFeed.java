@@ -1,5 +1,6 @@
 package io.chronoroute.master.destination;
 
+import io.chronoroute.providers.common.ErrorKind;
 import io.chronoroute.master.store.ChangeEntry;
 import io.chronoroute.master.store.MasterStore;
 import org.slf4j.Logger;

@@ -1,5 +1,6 @@
 package io.chronoroute.master.destination;
 
+import io.chronoroute.providers.common.Sleeper;
 import io.chronoroute.master.cluster.Leadership;
 import io.chronoroute.master.destination.google.GoogleDestinationWriterFactory;
 import io.chronoroute.master.ingest.ChangeIngest;

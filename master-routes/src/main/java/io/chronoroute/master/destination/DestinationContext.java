@@ -1,5 +1,6 @@
 package io.chronoroute.master.destination;
 
+import io.chronoroute.providers.common.RequestGate;
 import io.chronoroute.master.store.MasterStore;
 
 import java.time.Clock;

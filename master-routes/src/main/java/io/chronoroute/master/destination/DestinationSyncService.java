@@ -1,5 +1,12 @@
 package io.chronoroute.master.destination;
 
+import io.chronoroute.providers.common.Backoff;
+import io.chronoroute.providers.common.DestinationErrorClassifier;
+import io.chronoroute.providers.common.DestinationException;
+import io.chronoroute.providers.common.ErrorKind;
+import io.chronoroute.providers.common.RequestGate;
+import io.chronoroute.providers.common.Sleeper;
+import io.chronoroute.providers.common.TokenBucket;
 import io.chronoroute.master.cluster.Leadership;
 import io.chronoroute.master.ingest.ChangeIngest;
 import io.chronoroute.master.store.MasterStore;

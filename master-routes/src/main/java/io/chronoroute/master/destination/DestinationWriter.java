@@ -1,5 +1,7 @@
 package io.chronoroute.master.destination;
 
+import io.chronoroute.providers.common.DestinationErrorClassifier;
+import io.chronoroute.providers.common.ErrorKind;
 import io.chronoroute.processors.model.CalendarEvent;
 
 import java.util.Set;

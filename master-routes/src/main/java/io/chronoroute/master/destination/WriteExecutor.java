@@ -1,5 +1,8 @@
 package io.chronoroute.master.destination;
 
+import io.chronoroute.providers.common.Backoff;
+import io.chronoroute.providers.common.DestinationException;
+import io.chronoroute.providers.common.ErrorKind;
 import io.chronoroute.master.store.ConsolidatedEvent;
 import io.chronoroute.master.store.MasterStore;
 import io.chronoroute.master.store.StaleEpochException;

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.chronoroute.master.ChronorouteMasterApplication;
 import io.chronoroute.master.destination.DestinationConfig;
 import io.chronoroute.master.destination.DestinationSyncService;
-import io.chronoroute.master.destination.Sleeper;
+import io.chronoroute.providers.common.Sleeper;
 import io.chronoroute.master.store.MasterStore;
 import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,7 @@
 package io.chronoroute.master.destination;
 
+import io.chronoroute.providers.common.Backoff;
+import io.chronoroute.providers.common.TokenBucket;
 import io.chronoroute.testsupport.MutableClock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

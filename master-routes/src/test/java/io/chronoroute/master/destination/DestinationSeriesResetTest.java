@@ -1,5 +1,9 @@
 package io.chronoroute.master.destination;
 
+import io.chronoroute.providers.common.DestinationErrorClassifier;
+import io.chronoroute.providers.common.DestinationException;
+import io.chronoroute.providers.common.ErrorKind;
+import io.chronoroute.providers.common.RequestGate;
 import io.chronoroute.master.destination.caldav.SyncHarness;
 import io.chronoroute.processors.model.CalendarEvent;
 import io.chronoroute.processors.model.EventTime;

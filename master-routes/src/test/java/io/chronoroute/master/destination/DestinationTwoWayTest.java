@@ -1,5 +1,8 @@
 package io.chronoroute.master.destination;
 
+import io.chronoroute.providers.common.DestinationErrorClassifier;
+import io.chronoroute.providers.common.DestinationException;
+import io.chronoroute.providers.common.ErrorKind;
 import io.chronoroute.master.destination.caldav.SyncHarness;
 import io.chronoroute.master.destination.google.GoogleErrorClassifier;
 import io.chronoroute.master.ingest.OriginChange;

@@ -1,5 +1,6 @@
 package io.chronoroute.master.destination;
 
+import io.chronoroute.providers.common.DestinationErrorClassifier;
 import io.chronoroute.processors.model.CalendarEvent;
 
 import java.time.Instant;

@@ -3,9 +3,9 @@ package io.chronoroute.master.destination.google;
 import com.google.api.client.googleapis.json.GoogleJsonError;
 import com.google.api.client.googleapis.json.GoogleJsonResponseException;
 import com.google.api.client.http.HttpResponseException;
-import io.chronoroute.master.destination.DestinationErrorClassifier;
-import io.chronoroute.master.destination.DestinationException;
-import io.chronoroute.master.destination.ErrorKind;
+import io.chronoroute.providers.common.DestinationErrorClassifier;
+import io.chronoroute.providers.common.DestinationException;
+import io.chronoroute.providers.common.ErrorKind;
 
 import java.time.Duration;
 import java.time.Instant;

@@ -1,6 +1,6 @@
 package io.chronoroute.master.destination.google;
 
-import io.chronoroute.master.destination.AttendeeText;
+import io.chronoroute.providers.common.AttendeeText;
 import com.google.api.client.util.DateTime;
 import com.google.api.services.calendar.model.Event;
 import com.google.api.services.calendar.model.EventDateTime;

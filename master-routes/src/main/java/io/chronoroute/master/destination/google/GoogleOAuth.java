@@ -3,8 +3,8 @@ package io.chronoroute.master.destination.google;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.chronoroute.master.destination.DestinationConfig;
-import io.chronoroute.master.destination.DestinationException;
-import io.chronoroute.master.destination.ErrorKind;
+import io.chronoroute.providers.common.DestinationException;
+import io.chronoroute.providers.common.ErrorKind;
 
 import java.io.IOException;
 import java.net.URI;

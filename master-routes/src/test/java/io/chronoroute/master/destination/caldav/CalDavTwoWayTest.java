@@ -1,5 +1,7 @@
 package io.chronoroute.master.destination.caldav;
 
+import io.chronoroute.providers.caldav.CalDavClient;
+import io.chronoroute.providers.caldav.CalDavSettings;
 import io.chronoroute.master.destination.DestinationMapping;
 import io.chronoroute.master.destination.DestinationSyncService;
 import io.chronoroute.master.destination.MappingEntry;

@@ -4,7 +4,7 @@ import io.chronoroute.master.cluster.Leadership;
 import io.chronoroute.master.destination.DestinationConfig;
 import io.chronoroute.master.destination.DestinationSyncService;
 import io.chronoroute.master.destination.DestinationWriterFactory;
-import io.chronoroute.master.destination.Sleeper;
+import io.chronoroute.providers.common.Sleeper;
 import io.chronoroute.master.ingest.ChangeIngest;
 import io.chronoroute.master.store.ChangeSet;
 import io.chronoroute.master.store.ConsolidatedEvent;

@@ -1,5 +1,8 @@
 package io.chronoroute.master.destination.ews;
 
+import io.chronoroute.providers.ews.EwsClient;
+import io.chronoroute.providers.ews.EwsSettings;
+import io.chronoroute.providers.ews.EwsXml;
 import io.chronoroute.master.destination.DestinationContext;
 import io.chronoroute.master.destination.DestinationEvent;
 import io.chronoroute.master.destination.DestinationMapping;
@@ -425,8 +428,8 @@ class EwsDestinationWriterTest {
         DestinationSyncService flaky = h.service(intercepting(factory(), (e, result) -> {
             if (result != null && e.event().recurrenceId() == null && !lost[0]) {
                 lost[0] = true;
-                throw new io.chronoroute.master.destination.DestinationException(
-                        io.chronoroute.master.destination.ErrorKind.TRANSIENT, "answerLost", "connection reset");
+                throw new io.chronoroute.providers.common.DestinationException(
+                        io.chronoroute.providers.common.ErrorKind.TRANSIENT, "answerLost", "connection reset");
             }
         }), SyncHarness.config("ews"));
         h.put(series.toBuilder().rrules(List.of("FREQ=WEEKLY;COUNT=8;BYDAY=MO")).build());
@@ -758,7 +761,7 @@ class EwsDestinationWriterTest {
                     }
 
                     @Override
-                    public io.chronoroute.master.destination.DestinationErrorClassifier classifier() {
+                    public io.chronoroute.providers.common.DestinationErrorClassifier classifier() {
                         return w.classifier();
                     }
                 };
@@ -807,7 +810,7 @@ class EwsDestinationWriterTest {
                     }
 
                     @Override
-                    public io.chronoroute.master.destination.DestinationErrorClassifier classifier() {
+                    public io.chronoroute.providers.common.DestinationErrorClassifier classifier() {
                         return w.classifier();
                     }
                 };

@@ -1,5 +1,6 @@
 package io.chronoroute.master.destination.ews;
 
+import io.chronoroute.providers.ews.EwsSettings;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;

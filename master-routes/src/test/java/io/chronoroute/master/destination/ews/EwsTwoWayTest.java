@@ -1,5 +1,6 @@
 package io.chronoroute.master.destination.ews;
 
+import io.chronoroute.providers.ews.EwsSettings;
 import io.chronoroute.master.destination.DestinationContext;
 import io.chronoroute.master.destination.DestinationSyncService;
 import io.chronoroute.master.destination.DestinationWriter;

@@ -3,7 +3,7 @@ package io.chronoroute.master.destination.google;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chronoroute.master.destination.BatchingWriter;
 import io.chronoroute.master.destination.DestinationContext;
-import io.chronoroute.master.destination.DestinationErrorClassifier;
+import io.chronoroute.providers.common.DestinationErrorClassifier;
 import io.chronoroute.master.destination.DestinationEvent;
 import io.chronoroute.master.destination.DestinationMapping;
 import io.chronoroute.master.destination.DestinationStatus;

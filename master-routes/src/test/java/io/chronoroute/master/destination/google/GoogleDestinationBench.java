@@ -4,7 +4,7 @@ import ch.qos.logback.classic.Level;
 import io.chronoroute.master.destination.DestinationConfig;
 import io.chronoroute.master.destination.DestinationSyncService;
 import io.chronoroute.master.destination.SecretBox;
-import io.chronoroute.master.destination.Sleeper;
+import io.chronoroute.providers.common.Sleeper;
 import io.chronoroute.master.destination.SyncResult;
 import io.chronoroute.master.destination.VirtualSleeper;
 import io.chronoroute.master.store.ChangeSet;

@@ -16,7 +16,7 @@ import io.chronoroute.processors.model.EventTime;
 import io.chronoroute.processors.model.Person;
 import io.chronoroute.processors.sync.ContentHash;
 import io.chronoroute.processors.sync.SyncKey;
-import io.chronoroute.master.destination.DestinationErrorClassifier;
+import io.chronoroute.providers.common.DestinationErrorClassifier;
 import io.chronoroute.master.destination.RemoteChanges;
 import io.chronoroute.master.destination.RemoteEvent;
 import io.chronoroute.testsupport.google.GoogleWrite;

@@ -1,8 +1,8 @@
 package io.chronoroute.master.destination.google;
 
 import io.chronoroute.master.destination.DestinationConfig;
-import io.chronoroute.master.destination.DestinationException;
-import io.chronoroute.master.destination.ErrorKind;
+import io.chronoroute.providers.common.DestinationException;
+import io.chronoroute.providers.common.ErrorKind;
 import io.chronoroute.master.destination.SecretBox;
 import io.chronoroute.master.store.embedded.EmbeddedMasterStore;
 import io.chronoroute.processors.model.EventTime;
