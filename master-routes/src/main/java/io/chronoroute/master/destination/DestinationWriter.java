@@ -1,8 +1,8 @@
 package io.chronoroute.master.destination;
 
+import io.chronoroute.processors.model.CalendarEvent;
 import io.chronoroute.providers.common.DestinationErrorClassifier;
 import io.chronoroute.providers.common.ErrorKind;
-import io.chronoroute.processors.model.CalendarEvent;
 
 import java.util.Set;
 import java.util.function.Consumer;

@@ -1,13 +1,13 @@
 package io.chronoroute.master.destination;
 
-import io.chronoroute.providers.common.DestinationErrorClassifier;
-import io.chronoroute.providers.common.DestinationException;
-import io.chronoroute.providers.common.ErrorKind;
-import io.chronoroute.providers.common.RequestGate;
 import io.chronoroute.master.destination.caldav.SyncHarness;
 import io.chronoroute.processors.model.CalendarEvent;
 import io.chronoroute.processors.model.EventTime;
 import io.chronoroute.processors.sync.SyncKey;
+import io.chronoroute.providers.common.DestinationErrorClassifier;
+import io.chronoroute.providers.common.DestinationException;
+import io.chronoroute.providers.common.ErrorKind;
+import io.chronoroute.providers.common.RequestGate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

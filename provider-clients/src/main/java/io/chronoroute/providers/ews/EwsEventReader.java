@@ -1,10 +1,10 @@
 package io.chronoroute.providers.ews;
 
-import io.chronoroute.providers.common.AttendeeText;
-import io.chronoroute.providers.common.DestinationException;
 import io.chronoroute.processors.model.CalendarEvent;
 import io.chronoroute.processors.model.EventTime;
 import io.chronoroute.processors.zone.WindowsZones;
+import io.chronoroute.providers.common.AttendeeText;
+import io.chronoroute.providers.common.DestinationException;
 import org.w3c.dom.Element;
 
 import java.nio.charset.StandardCharsets;

@@ -1,10 +1,10 @@
 package io.chronoroute.providers.ews;
 
-import io.chronoroute.providers.common.DestinationException;
-import io.chronoroute.providers.common.ErrorKind;
 import io.chronoroute.processors.model.CalendarEvent;
 import io.chronoroute.processors.model.EventTime;
 import io.chronoroute.processors.zone.WindowsZones;
+import io.chronoroute.providers.common.DestinationException;
+import io.chronoroute.providers.common.ErrorKind;
 import org.w3c.dom.Element;
 
 import java.time.DayOfWeek;

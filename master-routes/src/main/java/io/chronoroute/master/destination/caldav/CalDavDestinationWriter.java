@@ -1,17 +1,8 @@
 package io.chronoroute.master.destination.caldav;
 
-import io.chronoroute.providers.caldav.CalDavClient;
-import io.chronoroute.providers.caldav.CalDavErrorClassifier;
-import io.chronoroute.providers.caldav.CalDavHttpException;
-import io.chronoroute.providers.caldav.CalDavSettings;
-import io.chronoroute.providers.caldav.ICalResource;
-import io.chronoroute.providers.common.AttendeeText;
 import io.chronoroute.master.destination.DestinationContext;
-import io.chronoroute.providers.common.DestinationErrorClassifier;
 import io.chronoroute.master.destination.DestinationEvent;
-import io.chronoroute.providers.common.DestinationException;
 import io.chronoroute.master.destination.DestinationWriter;
-import io.chronoroute.providers.common.ErrorKind;
 import io.chronoroute.master.destination.EventField;
 import io.chronoroute.master.destination.MappingEntry;
 import io.chronoroute.master.destination.RemoteChanges;
@@ -22,6 +13,15 @@ import io.chronoroute.processors.model.Attendee;
 import io.chronoroute.processors.model.CalendarEvent;
 import io.chronoroute.processors.model.EventTime;
 import io.chronoroute.processors.sync.SyncKey;
+import io.chronoroute.providers.caldav.CalDavClient;
+import io.chronoroute.providers.caldav.CalDavErrorClassifier;
+import io.chronoroute.providers.caldav.CalDavHttpException;
+import io.chronoroute.providers.caldav.CalDavSettings;
+import io.chronoroute.providers.caldav.ICalResource;
+import io.chronoroute.providers.common.AttendeeText;
+import io.chronoroute.providers.common.DestinationErrorClassifier;
+import io.chronoroute.providers.common.DestinationException;
+import io.chronoroute.providers.common.ErrorKind;
 
 import java.time.Instant;
 import java.time.ZoneId;

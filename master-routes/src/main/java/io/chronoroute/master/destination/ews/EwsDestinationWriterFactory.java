@@ -1,9 +1,9 @@
 package io.chronoroute.master.destination.ews;
 
-import io.chronoroute.providers.ews.EwsSettings;
 import io.chronoroute.master.destination.DestinationContext;
 import io.chronoroute.master.destination.DestinationWriter;
 import io.chronoroute.master.destination.DestinationWriterFactory;
+import io.chronoroute.providers.ews.EwsSettings;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;

@@ -1,7 +1,5 @@
 package io.chronoroute.master.destination.caldav;
 
-import io.chronoroute.providers.caldav.CalDavClient;
-import io.chronoroute.providers.caldav.CalDavSettings;
 import io.chronoroute.master.destination.DestinationConfig;
 import io.chronoroute.master.destination.DestinationContext;
 import io.chronoroute.master.destination.DestinationEvent;
@@ -22,6 +20,8 @@ import io.chronoroute.processors.model.EventTime;
 import io.chronoroute.processors.model.Person;
 import io.chronoroute.processors.sync.ContentHash;
 import io.chronoroute.processors.sync.SyncKey;
+import io.chronoroute.providers.caldav.CalDavClient;
+import io.chronoroute.providers.caldav.CalDavSettings;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -1,8 +1,5 @@
 package io.chronoroute.master.destination.ews;
 
-import io.chronoroute.providers.ews.EwsClient;
-import io.chronoroute.providers.ews.EwsSettings;
-import io.chronoroute.providers.ews.EwsXml;
 import io.chronoroute.master.destination.DestinationContext;
 import io.chronoroute.master.destination.DestinationEvent;
 import io.chronoroute.master.destination.DestinationMapping;
@@ -22,8 +19,11 @@ import io.chronoroute.processors.model.EventTime;
 import io.chronoroute.processors.model.Person;
 import io.chronoroute.processors.sync.ContentHash;
 import io.chronoroute.processors.sync.SyncKey;
-import io.chronoroute.testsupport.ews.FakeEwsServer;
+import io.chronoroute.providers.ews.EwsClient;
+import io.chronoroute.providers.ews.EwsSettings;
+import io.chronoroute.providers.ews.EwsXml;
 import io.chronoroute.testsupport.RequestJournal;
+import io.chronoroute.testsupport.ews.FakeEwsServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -1,6 +1,5 @@
 package io.chronoroute.master.destination.ews;
 
-import io.chronoroute.providers.ews.EwsSettings;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
@@ -13,6 +12,7 @@ import io.chronoroute.master.destination.SyncResult;
 import io.chronoroute.master.destination.caldav.SyncHarness;
 import io.chronoroute.processors.model.CalendarEvent;
 import io.chronoroute.processors.sync.SyncKey;
+import io.chronoroute.providers.ews.EwsSettings;
 import io.chronoroute.testsupport.ews.FakeEwsServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;

@@ -1,4 +1,4 @@
-package io.chronoroute.master.destination.google;
+package io.chronoroute.providers.google;
 
 import com.google.api.client.googleapis.json.GoogleJsonError;
 import com.google.api.client.googleapis.json.GoogleJsonResponseException;
@@ -78,7 +78,8 @@ public final class GoogleErrorClassifier implements DestinationErrorClassifier {
         return null;
     }
 
-    static int statusOf(Throwable error) {
+    /** The HTTP status of the first {@link HttpResponseException} in the cause chain, or -1. */
+    public static int statusOf(Throwable error) {
         HttpResponseException h = find(error);
         return h == null ? -1 : h.getStatusCode();
     }
