@@ -2,6 +2,7 @@ package io.chronoroute.master.destination;
 
 import io.chronoroute.master.store.ChangeEntry;
 import io.chronoroute.master.store.MasterStore;
+import io.chronoroute.providers.common.ErrorKind;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,5 +1,6 @@
 package io.chronoroute.master.destination;
 
+import io.chronoroute.providers.google.GoogleOAuth;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 import java.time.Duration;
@@ -164,7 +165,7 @@ public record DestinationConfig(
                          @DefaultValue("https://accounts.google.com/o/oauth2/v2/auth") String authUri,
                          String redirectUri,
                          @DefaultValue("https://www.googleapis.com/auth/calendar") String scope,
-                         @DefaultValue("30s") Duration timeout) {
+                         @DefaultValue("30s") Duration timeout) implements GoogleOAuth.Config {
 
         public Google {
             rootUrl = rootUrl == null || rootUrl.isBlank() ? "https://www.googleapis.com/"

@@ -4,6 +4,7 @@ import io.chronoroute.master.cluster.Leadership;
 import io.chronoroute.master.destination.google.GoogleDestinationWriterFactory;
 import io.chronoroute.master.ingest.ChangeIngest;
 import io.chronoroute.master.store.MasterStore;
+import io.chronoroute.providers.common.Sleeper;
 import org.apache.camel.CamelContext;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;

@@ -1,6 +1,7 @@
 package io.chronoroute.master.destination;
 
 import io.chronoroute.master.store.MasterStore;
+import io.chronoroute.providers.common.RequestGate;
 
 import java.time.Clock;
 

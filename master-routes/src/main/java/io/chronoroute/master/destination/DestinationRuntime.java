@@ -1,5 +1,7 @@
 package io.chronoroute.master.destination;
 
+import io.chronoroute.providers.common.Backoff;
+import io.chronoroute.providers.common.TokenBucket;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 

@@ -4,6 +4,13 @@ import io.chronoroute.master.cluster.Leadership;
 import io.chronoroute.master.ingest.ChangeIngest;
 import io.chronoroute.master.store.MasterStore;
 import io.chronoroute.master.store.StaleEpochException;
+import io.chronoroute.providers.common.Backoff;
+import io.chronoroute.providers.common.DestinationErrorClassifier;
+import io.chronoroute.providers.common.DestinationException;
+import io.chronoroute.providers.common.ErrorKind;
+import io.chronoroute.providers.common.RequestGate;
+import io.chronoroute.providers.common.Sleeper;
+import io.chronoroute.providers.common.TokenBucket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

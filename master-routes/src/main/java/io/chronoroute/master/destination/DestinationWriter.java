@@ -1,6 +1,8 @@
 package io.chronoroute.master.destination;
 
 import io.chronoroute.processors.model.CalendarEvent;
+import io.chronoroute.providers.common.DestinationErrorClassifier;
+import io.chronoroute.providers.common.ErrorKind;
 
 import java.util.Set;
 import java.util.function.Consumer;

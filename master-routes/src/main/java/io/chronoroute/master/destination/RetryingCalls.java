@@ -1,6 +1,10 @@
 package io.chronoroute.master.destination;
 
 import io.chronoroute.master.store.StaleEpochException;
+import io.chronoroute.providers.common.Backoff;
+import io.chronoroute.providers.common.DestinationException;
+import io.chronoroute.providers.common.ErrorKind;
+import io.chronoroute.providers.common.Sleeper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

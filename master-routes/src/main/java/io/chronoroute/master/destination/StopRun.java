@@ -1,5 +1,8 @@
 package io.chronoroute.master.destination;
 
+import io.chronoroute.providers.common.DestinationException;
+import io.chronoroute.providers.common.ErrorKind;
+
 /**
  * Thrown inside a run to stop it (quota, auth, transient errors beyond the retries); {@link DestinationSyncService}
  * turns its classification into the run's outcome.

@@ -5,6 +5,9 @@ import io.chronoroute.master.store.MasterStore;
 import io.chronoroute.master.store.StaleEpochException;
 import io.chronoroute.processors.model.CalendarEvent;
 import io.chronoroute.processors.sync.SyncKey;
+import io.chronoroute.providers.common.Backoff;
+import io.chronoroute.providers.common.DestinationException;
+import io.chronoroute.providers.common.ErrorKind;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,7 +1,6 @@
 package io.chronoroute.master.destination;
 
 import io.chronoroute.master.destination.caldav.SyncHarness;
-import io.chronoroute.master.destination.google.GoogleErrorClassifier;
 import io.chronoroute.master.ingest.OriginChange;
 import io.chronoroute.master.ingest.OriginResult;
 import io.chronoroute.processors.model.Attendee;
@@ -10,6 +9,10 @@ import io.chronoroute.processors.model.EventTime;
 import io.chronoroute.processors.sync.ContentHash;
 import io.chronoroute.processors.sync.SyncKey;
 import io.chronoroute.processors.wire.WireJson;
+import io.chronoroute.providers.common.DestinationErrorClassifier;
+import io.chronoroute.providers.common.DestinationException;
+import io.chronoroute.providers.common.ErrorKind;
+import io.chronoroute.providers.google.GoogleErrorClassifier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

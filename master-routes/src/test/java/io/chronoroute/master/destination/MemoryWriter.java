@@ -1,6 +1,7 @@
 package io.chronoroute.master.destination;
 
 import io.chronoroute.processors.model.CalendarEvent;
+import io.chronoroute.providers.common.DestinationErrorClassifier;
 
 import java.time.Instant;
 import java.util.ArrayList;

@@ -1,5 +1,6 @@
 package io.chronoroute.master.destination;
 
+import io.chronoroute.providers.common.Sleeper;
 import io.chronoroute.testsupport.MutableClock;
 
 import java.time.Duration;

@@ -1,12 +1,8 @@
 package io.chronoroute.master.destination.caldav;
 
-import io.chronoroute.master.destination.AttendeeText;
 import io.chronoroute.master.destination.DestinationContext;
-import io.chronoroute.master.destination.DestinationErrorClassifier;
 import io.chronoroute.master.destination.DestinationEvent;
-import io.chronoroute.master.destination.DestinationException;
 import io.chronoroute.master.destination.DestinationWriter;
-import io.chronoroute.master.destination.ErrorKind;
 import io.chronoroute.master.destination.EventField;
 import io.chronoroute.master.destination.MappingEntry;
 import io.chronoroute.master.destination.RemoteChanges;
@@ -17,6 +13,15 @@ import io.chronoroute.processors.model.Attendee;
 import io.chronoroute.processors.model.CalendarEvent;
 import io.chronoroute.processors.model.EventTime;
 import io.chronoroute.processors.sync.SyncKey;
+import io.chronoroute.providers.caldav.CalDavClient;
+import io.chronoroute.providers.caldav.CalDavErrorClassifier;
+import io.chronoroute.providers.caldav.CalDavHttpException;
+import io.chronoroute.providers.caldav.CalDavSettings;
+import io.chronoroute.providers.caldav.ICalResource;
+import io.chronoroute.providers.common.AttendeeText;
+import io.chronoroute.providers.common.DestinationErrorClassifier;
+import io.chronoroute.providers.common.DestinationException;
+import io.chronoroute.providers.common.ErrorKind;
 
 import java.time.Instant;
 import java.time.ZoneId;
@@ -114,7 +119,7 @@ public final class CalDavDestinationWriter implements DestinationWriter {
         String href = override && de.masterRemoteId() != null ? hrefOf(de.masterRemoteId())
                 : current != null && current.remoteId() != null ? hrefOf(current.remoteId()) : defaultHref(seriesId);
         ICalResource rendered = ICalResource.parse(render(de, seriesId));
-        ICalResource.Block block = rendered.events.get(0);
+        ICalResource.Block block = rendered.events().get(0);
         for (int attempt = 0; ; attempt++) {
             CalDavClient.Resource existing = client.get(href);
             boolean created;
@@ -128,7 +133,7 @@ public final class CalDavDestinationWriter implements DestinationWriter {
                     created = true;
                 } else {
                     ICalResource res = ICalResource.parse(existing.body());
-                    String resourceUid = res.events.isEmpty() ? null : res.events.get(0).prop("UID");
+                    String resourceUid = res.events().isEmpty() ? null : res.events().get(0).prop("UID");
                     if (adopted(current, href)) {
                         dropForeign(res, ev);
                     }
@@ -142,11 +147,11 @@ public final class CalDavDestinationWriter implements DestinationWriter {
                     // the resource keeps its UID (a user-made resource we took over has the user's)
                     ICalResource.Block mine = block.withUid(resourceUid);
                     if (old != null) {
-                        res.events.set(res.events.indexOf(old), mine);
+                        res.events().set(res.events().indexOf(old), mine);
                     } else if (override) {
-                        res.events.add(mine);
+                        res.events().add(mine);
                     } else {
-                        res.events.add(0, mine);
+                        res.events().add(0, mine);
                     }
                     res.mergeTimezones(rendered);
                     client.put(href, res.compose(PRODID), existing.etag(), false);
@@ -193,7 +198,7 @@ public final class CalDavDestinationWriter implements DestinationWriter {
                     if (block == null) {
                         return;
                     }
-                    res.events.remove(block);
+                    res.events().remove(block);
                     client.put(href, res.compose(PRODID), existing.etag(), false);
                     rememberSeries(current.seriesIdentity() != null ? current.seriesIdentity()
                             : nameOf(href), res);
@@ -318,7 +323,7 @@ public final class CalDavDestinationWriter implements DestinationWriter {
 
     private Set<String> emitOurs(String href, ICalResource res, Consumer<RemoteEvent> sink) {
         Set<String> keys = new LinkedHashSet<>();
-        for (ICalResource.Block b : res.events) {
+        for (ICalResource.Block b : res.events()) {
             String key = b.prop(KEY);
             if (key == null || !owner.equals(b.prop(OWNER))) {
                 continue;
@@ -338,7 +343,7 @@ public final class CalDavDestinationWriter implements DestinationWriter {
     private Set<String> emitChanged(String href, ICalResource res, Instant resourceModified,
                                     Consumer<RemoteEvent> sink) {
         Set<String> keys = new LinkedHashSet<>();
-        for (ICalResource.Block b : res.events) {
+        for (ICalResource.Block b : res.events()) {
             String key = b.prop(KEY);
             boolean override = b.prop("RECURRENCE-ID") != null;
             boolean ours = key != null && owner.equals(b.prop(OWNER));
@@ -359,8 +364,8 @@ public final class CalDavDestinationWriter implements DestinationWriter {
     /** One VEVENT parsed on its own (with the resource's VTIMEZONEs); null when it cannot be read. */
     private static CalendarEvent eventOf(ICalResource res, ICalResource.Block b) {
         ICalResource one = new ICalResource();
-        one.timezones.putAll(res.timezones);
-        one.events.add(b);
+        one.timezones().putAll(res.timezones());
+        one.events().add(b);
         List<CalendarEvent> parsed = parseOrEmpty(one.compose(PRODID));
         return parsed.size() == 1 ? parsed.get(0) : null;
     }
@@ -395,7 +400,7 @@ public final class CalDavDestinationWriter implements DestinationWriter {
      * without) is removed, so that our tagged one takes its place.
      */
     private void dropForeign(ICalResource res, CalendarEvent ev) {
-        res.events.removeIf(b -> {
+        res.events().removeIf(b -> {
             if (owner.equals(b.prop(OWNER))) {
                 return false;
             }
@@ -410,7 +415,7 @@ public final class CalDavDestinationWriter implements DestinationWriter {
     }
 
     private void requireOurs(ICalResource res, String href) {
-        for (ICalResource.Block b : res.events) {
+        for (ICalResource.Block b : res.events()) {
             if (!owner.equals(b.prop(OWNER))) {
                 throw new DestinationException(ErrorKind.PERMANENT, "foreignResource",
                         href + " exists and is not ours (no " + OWNER + ":" + owner + "); left untouched");
@@ -420,13 +425,13 @@ public final class CalDavDestinationWriter implements DestinationWriter {
 
     /** Our VEVENT for {@code identity}: by key tag; the master also as the VEVENT without RECURRENCE-ID. */
     private static ICalResource.Block find(ICalResource res, String identity, boolean override) {
-        for (ICalResource.Block b : res.events) {
+        for (ICalResource.Block b : res.events()) {
             if (identity.equals(b.prop(KEY))) {
                 return b;
             }
         }
         if (!override) {
-            for (ICalResource.Block b : res.events) {
+            for (ICalResource.Block b : res.events()) {
                 if (b.prop("RECURRENCE-ID") == null) {
                     return b;
                 }
@@ -442,7 +447,7 @@ public final class CalDavDestinationWriter implements DestinationWriter {
 
     private void rememberSeries(String seriesId, ICalResource res) {
         List<String> keys = new ArrayList<>();
-        for (ICalResource.Block b : res.events) {
+        for (ICalResource.Block b : res.events()) {
             if (b.prop("RECURRENCE-ID") != null && b.prop(KEY) != null && owner.equals(b.prop(OWNER))) {
                 keys.add(b.prop(KEY));
             }

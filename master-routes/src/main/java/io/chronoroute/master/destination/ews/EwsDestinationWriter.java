@@ -1,13 +1,9 @@
 package io.chronoroute.master.destination.ews;
 
-import io.chronoroute.master.destination.AttendeeText;
 import io.chronoroute.master.destination.DestinationContext;
-import io.chronoroute.master.destination.DestinationErrorClassifier;
 import io.chronoroute.master.destination.DestinationEvent;
-import io.chronoroute.master.destination.DestinationException;
 import io.chronoroute.master.destination.DestinationMapping;
 import io.chronoroute.master.destination.DestinationWriter;
-import io.chronoroute.master.destination.ErrorKind;
 import io.chronoroute.master.destination.MappingEntry;
 import io.chronoroute.master.destination.RemoteChanges;
 import io.chronoroute.master.destination.RemoteEvent;
@@ -17,6 +13,16 @@ import io.chronoroute.processors.model.CalendarEvent;
 import io.chronoroute.processors.model.EventTime;
 import io.chronoroute.processors.sync.SyncKey;
 import io.chronoroute.processors.wire.WireJson;
+import io.chronoroute.providers.common.AttendeeText;
+import io.chronoroute.providers.common.DestinationErrorClassifier;
+import io.chronoroute.providers.common.DestinationException;
+import io.chronoroute.providers.common.ErrorKind;
+import io.chronoroute.providers.ews.EwsClient;
+import io.chronoroute.providers.ews.EwsErrorClassifier;
+import io.chronoroute.providers.ews.EwsEventReader;
+import io.chronoroute.providers.ews.EwsException;
+import io.chronoroute.providers.ews.EwsSettings;
+import io.chronoroute.providers.ews.EwsXml;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.w3c.dom.Element;
@@ -84,7 +90,7 @@ import java.util.function.Consumer;
 public final class EwsDestinationWriter implements DestinationWriter {
 
     public static final String KEY = "ChronorouteKey";
-    public static final String HASH = "ChronorouteHash";
+    public static final String HASH = EwsXml.HASH;
     public static final String OWNER = "ChronorouteOwner";
     public static final String ORIGIN = "ChronorouteOrigin";
     public static final String RID = "ChronorouteRid";
@@ -152,7 +158,7 @@ public final class EwsDestinationWriter implements DestinationWriter {
             if (current == null && de.contentHash().equals(existing.tag(HASH))) {
                 return new WriteResult(existing.id(), existing.fingerprint(), false);
             }
-            String rec = recurrence(ev, times(ev));
+            String rec = EwsXml.recurrence(ev, times(ev));
             // the rule is gone but the item is still a series: Recurrence is deleted, the item becomes a single
             // appointment and Exchange drops the series' exceptions and deleted occurrences
             boolean unrecur = rec == null
@@ -265,8 +271,8 @@ public final class EwsDestinationWriter implements DestinationWriter {
         }
         // the override went away: the exception gets the series' content back and loses our override tags
         Instant at = it.originalStart() != null ? it.originalStart() : it.start();
-        Times mt = times(master);
-        Duration length = Duration.between(mt.start, mt.end);
+        EwsXml.Times mt = times(master);
+        Duration length = Duration.between(mt.start(), mt.end());
         StringBuilder u = new StringBuilder();
         content(master, u);
         u.append(set("calendar:Start", EwsXml.el("Start", EwsXml.UTC.format(at))));
@@ -454,7 +460,7 @@ public final class EwsDestinationWriter implements DestinationWriter {
         if (rid == null) {
             return null;
         }
-        Times t = times(series);
+        EwsXml.Times t = times(series);
         Duration length = Duration.between(t.start(), t.end());
         EventTime end = rid.isDate() ? EventTime.ofDate(rid.date().plusDays(Math.max(1, length.toDays())))
                 : rid.isFloating() ? EventTime.ofFloating(rid.floating().plus(length))
@@ -651,7 +657,7 @@ public final class EwsDestinationWriter implements DestinationWriter {
         if (de.origin() != null) {
             t.put(ORIGIN, de.origin());
         }
-        String rec = recurrence(de.event(), times(de.event()));
+        String rec = EwsXml.recurrence(de.event(), times(de.event()));
         if (rec != null) {
             t.put(RECURRENCE, EwsXml.sha(rec));
         }
@@ -665,28 +671,28 @@ public final class EwsDestinationWriter implements DestinationWriter {
     /** A CalendarItem for CreateItem, children in schema order. */
     private String createXml(DestinationEvent de) {
         CalendarEvent e = de.event();
-        Times t = times(e);
+        EwsXml.Times t = times(e);
         StringBuilder sb = new StringBuilder("<t:CalendarItem>");
         if (e.title() != null) {
             sb.append(EwsXml.el("Subject", e.title()));
         }
-        sb.append(EwsXml.el("Sensitivity", sensitivity(e)));
+        sb.append(EwsXml.el("Sensitivity", EwsXml.sensitivity(e)));
         String body = description(e);
         if (body != null) {
             sb.append("<t:Body BodyType=\"Text\">").append(EwsXml.esc(body)).append("</t:Body>");
         }
         tags(de).forEach((k, v) -> sb.append(EwsXml.ext(set, k, v)));
-        sb.append(EwsXml.el("Start", EwsXml.UTC.format(t.start))).append(EwsXml.el("End", EwsXml.UTC.format(t.end)));
-        sb.append(EwsXml.el("IsAllDayEvent", String.valueOf(t.allDay)));
-        sb.append(EwsXml.el("LegacyFreeBusyStatus", freeBusy(e)));
+        sb.append(EwsXml.el("Start", EwsXml.UTC.format(t.start()))).append(EwsXml.el("End", EwsXml.UTC.format(t.end())));
+        sb.append(EwsXml.el("IsAllDayEvent", String.valueOf(t.allDay())));
+        sb.append(EwsXml.el("LegacyFreeBusyStatus", EwsXml.freeBusy(e)));
         if (e.location() != null) {
             sb.append(EwsXml.el("Location", e.location()));
         }
-        String rec = recurrence(e, t);
+        String rec = EwsXml.recurrence(e, t);
         if (rec != null) {
             sb.append(rec);
         }
-        String win = EwsXml.windowsZone(t.zone);
+        String win = EwsXml.windowsZone(t.zone());
         sb.append("<t:StartTimeZone Id=\"").append(EwsXml.esc(win)).append("\"/>");
         sb.append("<t:EndTimeZone Id=\"").append(EwsXml.esc(win)).append("\"/>");
         return sb.append("</t:CalendarItem>").toString();
@@ -699,17 +705,17 @@ public final class EwsDestinationWriter implements DestinationWriter {
      */
     private String updates(DestinationEvent de, boolean master, String sentRecurrence, boolean dropRecurrence) {
         CalendarEvent e = de.event();
-        Times t = times(e);
+        EwsXml.Times t = times(e);
         StringBuilder u = new StringBuilder();
         content(e, u);
-        String win = EwsXml.windowsZone(t.zone);
+        String win = EwsXml.windowsZone(t.zone());
         u.append(set("calendar:StartTimeZone", "<t:StartTimeZone Id=\"" + EwsXml.esc(win) + "\"/>"));
         u.append(set("calendar:EndTimeZone", "<t:EndTimeZone Id=\"" + EwsXml.esc(win) + "\"/>"));
-        u.append(set("calendar:Start", EwsXml.el("Start", EwsXml.UTC.format(t.start))));
-        u.append(set("calendar:End", EwsXml.el("End", EwsXml.UTC.format(t.end))));
+        u.append(set("calendar:Start", EwsXml.el("Start", EwsXml.UTC.format(t.start()))));
+        u.append(set("calendar:End", EwsXml.el("End", EwsXml.UTC.format(t.end()))));
         if (master) {
-            u.append(set("calendar:IsAllDayEvent", EwsXml.el("IsAllDayEvent", String.valueOf(t.allDay))));
-            String rec = recurrence(e, t);
+            u.append(set("calendar:IsAllDayEvent", EwsXml.el("IsAllDayEvent", String.valueOf(t.allDay()))));
+            String rec = EwsXml.recurrence(e, t);
             if (rec != null && !EwsXml.sha(rec).equals(sentRecurrence)) {
                 u.append(set("calendar:Recurrence", rec));
             } else if (rec == null && dropRecurrence) {
@@ -734,11 +740,11 @@ public final class EwsDestinationWriter implements DestinationWriter {
     /** Subject, sensitivity, body, free/busy, location. */
     private void content(CalendarEvent e, StringBuilder u) {
         u.append(e.title() == null ? delete("item:Subject") : set("item:Subject", EwsXml.el("Subject", e.title())));
-        u.append(set("item:Sensitivity", EwsXml.el("Sensitivity", sensitivity(e))));
+        u.append(set("item:Sensitivity", EwsXml.el("Sensitivity", EwsXml.sensitivity(e))));
         String body = description(e);
         u.append(body == null ? delete("item:Body")
                 : set("item:Body", "<t:Body BodyType=\"Text\">" + EwsXml.esc(body) + "</t:Body>"));
-        u.append(set("calendar:LegacyFreeBusyStatus", EwsXml.el("LegacyFreeBusyStatus", freeBusy(e))));
+        u.append(set("calendar:LegacyFreeBusyStatus", EwsXml.el("LegacyFreeBusyStatus", EwsXml.freeBusy(e))));
         u.append(e.location() == null ? delete("calendar:Location")
                 : set("calendar:Location", EwsXml.el("Location", e.location())));
     }
@@ -752,61 +758,12 @@ public final class EwsDestinationWriter implements DestinationWriter {
         return "<t:DeleteItemField><t:FieldURI FieldURI=\"" + fieldUri + "\"/></t:DeleteItemField>";
     }
 
-    static String recurrence(CalendarEvent e, Times t) {
-        if (e.recurrenceId() != null || (e.rrules().isEmpty() && e.rdates().isEmpty())) {
-            return null;
-        }
-        if (e.rrules().size() != 1 || !e.rdates().isEmpty()) {
-            throw new DestinationException(ErrorKind.PERMANENT, "unsupportedRecurrence",
-                    "EWS holds exactly one rule per series and no RDATE");
-        }
-        return EwsXml.recurrence(e.rrules().get(0), LocalDateTime.ofInstant(t.start, t.zone), t.zone);
-    }
-
-    /** Start/End as written: UTC instants, the all-day flag and the zone whose Windows id is sent. */
-    record Times(Instant start, Instant end, boolean allDay, ZoneId zone) {
-    }
-
-    private Times times(CalendarEvent e) {
-        return times(e, floatingZone);
-    }
-
-    static Times times(CalendarEvent e, ZoneId floatingZone) {
-        EventTime s = e.start();
-        if (s.isDate()) {
-            LocalDate end = e.end() != null && e.end().isDate() ? e.end().date() : s.date().plusDays(1);
-            return new Times(s.date().atStartOfDay(floatingZone).toInstant(),
-                    end.atStartOfDay(floatingZone).toInstant(), true, floatingZone);
-        }
-        ZoneId zone = s.isFloating() ? floatingZone : s.zoneId();
-        Instant start = s.toInstant(floatingZone);
-        Instant end = e.end() == null ? start : e.end().toInstant(floatingZone);
-        return new Times(start, end.isBefore(start) ? start : end, false, zone);
+    private EwsXml.Times times(CalendarEvent e) {
+        return EwsXml.times(e, floatingZone);
     }
 
     private Instant occurrenceInstant(EventTime t) {
         return t.isDate() ? t.date().atStartOfDay(floatingZone).toInstant() : t.toInstant(floatingZone);
-    }
-
-    static String sensitivity(CalendarEvent e) {
-        String c = e.classification() == null ? "" : e.classification().toUpperCase(Locale.ROOT);
-        return switch (c) {
-            case "PRIVATE" -> "Private";
-            case "CONFIDENTIAL" -> "Confidential";
-            default -> "Normal";
-        };
-    }
-
-    static String freeBusy(CalendarEvent e) {
-        String b = e.busyStatus() == null ? "" : e.busyStatus().toUpperCase(Locale.ROOT);
-        if ("TRANSPARENT".equalsIgnoreCase(e.transparency()) || b.equals("FREE")) {
-            return "Free";
-        }
-        return switch (b) {
-            case "TENTATIVE" -> "Tentative";
-            case "OOF" -> "OOF";
-            default -> "TENTATIVE".equalsIgnoreCase(e.status()) ? "Tentative" : "Busy";
-        };
     }
 
     static String seriesIdentity(CalendarEvent e) {

@@ -7,6 +7,7 @@ import io.chronoroute.master.destination.DestinationWriter;
 import io.chronoroute.master.destination.DestinationWriterFactory;
 import io.chronoroute.master.destination.SecretBox;
 import io.chronoroute.master.store.MasterStore;
+import io.chronoroute.providers.google.GoogleOAuth;
 import org.apache.camel.CamelContext;
 
 import java.time.Clock;

@@ -1,6 +1,5 @@
 package io.chronoroute.master.destination.google;
 
-import io.chronoroute.master.destination.AttendeeText;
 import com.google.api.client.util.DateTime;
 import com.google.api.services.calendar.model.Event;
 import com.google.api.services.calendar.model.EventDateTime;
@@ -11,6 +10,7 @@ import io.chronoroute.processors.model.CalendarEvent;
 import io.chronoroute.processors.model.EventTime;
 import io.chronoroute.processors.model.Person;
 import io.chronoroute.processors.sync.SyncKey;
+import io.chronoroute.providers.common.AttendeeText;
 
 import java.time.Duration;
 import java.time.Instant;

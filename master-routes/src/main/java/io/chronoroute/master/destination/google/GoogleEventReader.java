@@ -3,9 +3,9 @@ package io.chronoroute.master.destination.google;
 import com.google.api.client.util.DateTime;
 import com.google.api.services.calendar.model.Event;
 import com.google.api.services.calendar.model.EventDateTime;
-import io.chronoroute.master.destination.AttendeeText;
 import io.chronoroute.processors.model.CalendarEvent;
 import io.chronoroute.processors.model.EventTime;
+import io.chronoroute.providers.common.AttendeeText;
 
 import java.time.DateTimeException;
 import java.time.Instant;

@@ -20,6 +20,8 @@ import io.chronoroute.processors.model.EventTime;
 import io.chronoroute.processors.model.Person;
 import io.chronoroute.processors.sync.ContentHash;
 import io.chronoroute.processors.sync.SyncKey;
+import io.chronoroute.providers.caldav.CalDavClient;
+import io.chronoroute.providers.caldav.CalDavSettings;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -357,7 +359,7 @@ class CalDavDestinationWriterTest {
         try (DestinationWriter w = new CalDavDestinationWriterFactory(n -> settings).create(context())) {
             assertThatThrownBy(() -> w.readChanges(st.cursor))
                     .satisfies(t -> assertThat(w.classifier().classify(t).kind())
-                            .isEqualTo(io.chronoroute.master.destination.ErrorKind.CURSOR_EXPIRED));
+                            .isEqualTo(io.chronoroute.providers.common.ErrorKind.CURSOR_EXPIRED));
             RemoteChanges base = w.readChanges(null);
             assertThat(base.changed()).isEmpty();
             List<RemoteEvent> own = new ArrayList<>();
@@ -456,7 +458,7 @@ class CalDavDestinationWriterTest {
                     }
 
                     @Override
-                    public io.chronoroute.master.destination.DestinationErrorClassifier classifier() {
+                    public io.chronoroute.providers.common.DestinationErrorClassifier classifier() {
                         return w.classifier();
                     }
                 };

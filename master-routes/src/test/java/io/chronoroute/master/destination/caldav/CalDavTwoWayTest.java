@@ -13,6 +13,8 @@ import io.chronoroute.processors.model.Person;
 import io.chronoroute.processors.sync.ContentHash;
 import io.chronoroute.processors.sync.SyncKey;
 import io.chronoroute.processors.wire.WireJson;
+import io.chronoroute.providers.caldav.CalDavClient;
+import io.chronoroute.providers.caldav.CalDavSettings;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

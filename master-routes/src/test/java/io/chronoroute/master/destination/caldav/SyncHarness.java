@@ -4,7 +4,6 @@ import io.chronoroute.master.cluster.Leadership;
 import io.chronoroute.master.destination.DestinationConfig;
 import io.chronoroute.master.destination.DestinationSyncService;
 import io.chronoroute.master.destination.DestinationWriterFactory;
-import io.chronoroute.master.destination.Sleeper;
 import io.chronoroute.master.ingest.ChangeIngest;
 import io.chronoroute.master.store.ChangeSet;
 import io.chronoroute.master.store.ConsolidatedEvent;
@@ -16,6 +15,7 @@ import io.chronoroute.processors.model.Origin;
 import io.chronoroute.processors.sync.ContentHash;
 import io.chronoroute.processors.sync.SyncKey;
 import io.chronoroute.processors.wire.WireJson;
+import io.chronoroute.providers.common.Sleeper;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -19,8 +19,11 @@ import io.chronoroute.processors.model.EventTime;
 import io.chronoroute.processors.model.Person;
 import io.chronoroute.processors.sync.ContentHash;
 import io.chronoroute.processors.sync.SyncKey;
-import io.chronoroute.testsupport.ews.FakeEwsServer;
+import io.chronoroute.providers.ews.EwsClient;
+import io.chronoroute.providers.ews.EwsSettings;
+import io.chronoroute.providers.ews.EwsXml;
 import io.chronoroute.testsupport.RequestJournal;
+import io.chronoroute.testsupport.ews.FakeEwsServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -425,8 +428,8 @@ class EwsDestinationWriterTest {
         DestinationSyncService flaky = h.service(intercepting(factory(), (e, result) -> {
             if (result != null && e.event().recurrenceId() == null && !lost[0]) {
                 lost[0] = true;
-                throw new io.chronoroute.master.destination.DestinationException(
-                        io.chronoroute.master.destination.ErrorKind.TRANSIENT, "answerLost", "connection reset");
+                throw new io.chronoroute.providers.common.DestinationException(
+                        io.chronoroute.providers.common.ErrorKind.TRANSIENT, "answerLost", "connection reset");
             }
         }), SyncHarness.config("ews"));
         h.put(series.toBuilder().rrules(List.of("FREQ=WEEKLY;COUNT=8;BYDAY=MO")).build());
@@ -758,7 +761,7 @@ class EwsDestinationWriterTest {
                     }
 
                     @Override
-                    public io.chronoroute.master.destination.DestinationErrorClassifier classifier() {
+                    public io.chronoroute.providers.common.DestinationErrorClassifier classifier() {
                         return w.classifier();
                     }
                 };
@@ -807,7 +810,7 @@ class EwsDestinationWriterTest {
                     }
 
                     @Override
-                    public io.chronoroute.master.destination.DestinationErrorClassifier classifier() {
+                    public io.chronoroute.providers.common.DestinationErrorClassifier classifier() {
                         return w.classifier();
                     }
                 };

@@ -12,6 +12,7 @@ import io.chronoroute.master.destination.SyncResult;
 import io.chronoroute.master.destination.caldav.SyncHarness;
 import io.chronoroute.processors.model.CalendarEvent;
 import io.chronoroute.processors.sync.SyncKey;
+import io.chronoroute.providers.ews.EwsSettings;
 import io.chronoroute.testsupport.ews.FakeEwsServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;

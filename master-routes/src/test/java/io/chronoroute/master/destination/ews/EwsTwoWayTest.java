@@ -14,6 +14,7 @@ import io.chronoroute.processors.model.Person;
 import io.chronoroute.processors.sync.ContentHash;
 import io.chronoroute.processors.sync.SyncKey;
 import io.chronoroute.processors.wire.WireJson;
+import io.chronoroute.providers.ews.EwsSettings;
 import io.chronoroute.testsupport.ews.FakeEwsServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;

@@ -1,11 +1,12 @@
 package io.chronoroute.master.destination.google;
 
 import io.chronoroute.master.destination.DestinationConfig;
-import io.chronoroute.master.destination.DestinationException;
-import io.chronoroute.master.destination.ErrorKind;
 import io.chronoroute.master.destination.SecretBox;
 import io.chronoroute.master.store.embedded.EmbeddedMasterStore;
 import io.chronoroute.processors.model.EventTime;
+import io.chronoroute.providers.common.DestinationException;
+import io.chronoroute.providers.common.ErrorKind;
+import io.chronoroute.providers.google.GoogleOAuth;
 import io.chronoroute.testsupport.MutableClock;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.junit.jupiter.api.Test;

@@ -1,9 +1,10 @@
-package io.chronoroute.master.destination.ews;
+package io.chronoroute.providers.ews;
 
-import io.chronoroute.master.destination.DestinationException;
-import io.chronoroute.master.destination.ErrorKind;
+import io.chronoroute.processors.model.CalendarEvent;
 import io.chronoroute.processors.model.EventTime;
 import io.chronoroute.processors.zone.WindowsZones;
+import io.chronoroute.providers.common.DestinationException;
+import io.chronoroute.providers.common.ErrorKind;
 import org.w3c.dom.Element;
 
 import java.time.DayOfWeek;
@@ -20,18 +21,22 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Small XML templates for the EWS requests (every text value escaped) and the RRULE → {@code t:Recurrence}
- * mapping. Element order inside {@code t:CalendarItem} follows types.xsd (Exchange rejects other orders).
+ * Small XML templates for the EWS requests (every text value escaped), the RRULE → {@code t:Recurrence} mapping and
+ * the Exchange form of an event's times, sensitivity and free/busy (what a writer sends, what a reader compares
+ * with). Element order inside {@code t:CalendarItem} follows types.xsd (Exchange rejects other orders).
  */
-final class EwsXml {
+public final class EwsXml {
 
-    static final DateTimeFormatter UTC = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss'Z'")
+    /** Extended property (our property set) holding the content hash of the event an item was written from. */
+    public static final String HASH = "ChronorouteHash";
+
+    public static final DateTimeFormatter UTC = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss'Z'")
             .withZone(ZoneOffset.UTC);
 
     private EwsXml() {
     }
 
-    static String esc(String s) {
+    public static String esc(String s) {
         if (s == null) {
             return "";
         }
@@ -55,26 +60,26 @@ final class EwsXml {
         return sb.toString();
     }
 
-    static String el(String name, String text) {
+    public static String el(String name, String text) {
         return "<t:" + name + ">" + esc(text) + "</t:" + name + ">";
     }
 
-    static String extUri(String set, String name) {
+    public static String extUri(String set, String name) {
         return "<t:ExtendedFieldURI PropertySetId=\"" + esc(set) + "\" PropertyName=\"" + esc(name)
                 + "\" PropertyType=\"String\"/>";
     }
 
-    static String ext(String set, String name, String value) {
+    public static String ext(String set, String name, String value) {
         return "<t:ExtendedProperty>" + extUri(set, name) + el("Value", value) + "</t:ExtendedProperty>";
     }
 
-    static String itemId(String id, String changeKey) {
+    public static String itemId(String id, String changeKey) {
         return "<t:ItemId Id=\"" + esc(id) + "\"" + (changeKey == null ? "" : " ChangeKey=\"" + esc(changeKey) + "\"")
                 + "/>";
     }
 
     /** Windows zone id for an IANA zone ("UTC" when CLDR has none). */
-    static String windowsZone(ZoneId zone) {
+    public static String windowsZone(ZoneId zone) {
         return WindowsZones.toWindows(zone.getId()).orElse("UTC");
     }
 
@@ -85,7 +90,7 @@ final class EwsXml {
      * BYDAY=XX;BYSETPOS=n), YEARLY (BYMONTH + BYMONTHDAY | BYDAY=nXX), INTERVAL, COUNT, UNTIL, WKST. Anything else
      * is a permanent error (the event is parked, never written wrong).
      */
-    static String recurrence(String rrule, LocalDateTime localStart, ZoneId zone) {
+    public static String recurrence(String rrule, LocalDateTime localStart, ZoneId zone) {
         Map<String, String> p = new LinkedHashMap<>();
         for (String part : rrule.replaceFirst("(?i)^RRULE:", "").split(";")) {
             int eq = part.indexOf('=');
@@ -230,17 +235,17 @@ final class EwsXml {
     // ------------------------------------------------------------------------------------------------ items read
 
     /** What we read back of one calendar item ({@code xml}: the {@code t:CalendarItem} itself). */
-    record Item(String id, String changeKey, String type, Instant start, Instant originalStart,
+    public record Item(String id, String changeKey, String type, Instant start, Instant originalStart,
                 Map<String, String> ext, List<String[]> modified, List<Instant> deleted, String fingerprint,
                 Element xml) {
 
-        String tag(String name) {
+        public String tag(String name) {
             return ext.get(name);
         }
     }
 
     /** Parses a {@code t:CalendarItem}; {@code setId} selects our extended properties (by PropertyName). */
-    static Item item(Element ci, String setId) {
+    public static Item item(Element ci, String setId) {
         Element idEl = EwsClient.child(ci, "ItemId");
         Map<String, String> ext = new LinkedHashMap<>();
         for (Element ep : EwsClient.children(ci, "ExtendedProperty")) {
@@ -266,7 +271,7 @@ final class EwsXml {
         }
         Element stz = EwsClient.child(ci, "StartTimeZone");
         fp.append("tz=").append(stz == null ? "" : stz.getAttribute("Id")).append('\n');
-        fp.append("hash=").append(ext.get(EwsDestinationWriter.HASH)).append('\n');
+        fp.append("hash=").append(ext.get(HASH)).append('\n');
         String start = EwsClient.textOf(EwsClient.child(ci, "Start"));
         String orig = EwsClient.textOf(EwsClient.child(ci, "OriginalStart"));
         return new Item(idEl == null ? null : idEl.getAttribute("Id"),
@@ -280,7 +285,7 @@ final class EwsXml {
         return guid == null ? "" : guid.trim().replace("{", "").replace("}", "").toLowerCase(Locale.ROOT);
     }
 
-    static String sha(String s) {
+    public static String sha(String s) {
         try {
             byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(s.getBytes(
                     java.nio.charset.StandardCharsets.UTF_8));
@@ -290,7 +295,59 @@ final class EwsXml {
         }
     }
 
-    static Instant instantOf(EventTime t, ZoneId floatingZone) {
+    public static Instant instantOf(EventTime t, ZoneId floatingZone) {
         return t.toInstant(floatingZone);
+    }
+
+    /** The {@code t:Recurrence} the writer sends for {@code e} (null for an override or a single event). */
+    public static String recurrence(CalendarEvent e, Times t) {
+        if (e.recurrenceId() != null || (e.rrules().isEmpty() && e.rdates().isEmpty())) {
+            return null;
+        }
+        if (e.rrules().size() != 1 || !e.rdates().isEmpty()) {
+            throw new DestinationException(ErrorKind.PERMANENT, "unsupportedRecurrence",
+                    "EWS holds exactly one rule per series and no RDATE");
+        }
+        return recurrence(e.rrules().get(0), LocalDateTime.ofInstant(t.start(), t.zone()), t.zone());
+    }
+
+    /** Start/End as written: UTC instants, the all-day flag and the zone whose Windows id is sent. */
+    public record Times(Instant start, Instant end, boolean allDay, ZoneId zone) {
+    }
+
+    public static Times times(CalendarEvent e, ZoneId floatingZone) {
+        EventTime s = e.start();
+        if (s.isDate()) {
+            LocalDate end = e.end() != null && e.end().isDate() ? e.end().date() : s.date().plusDays(1);
+            return new Times(s.date().atStartOfDay(floatingZone).toInstant(),
+                    end.atStartOfDay(floatingZone).toInstant(), true, floatingZone);
+        }
+        ZoneId zone = s.isFloating() ? floatingZone : s.zoneId();
+        Instant start = s.toInstant(floatingZone);
+        Instant end = e.end() == null ? start : e.end().toInstant(floatingZone);
+        return new Times(start, end.isBefore(start) ? start : end, false, zone);
+    }
+
+    /** {@code t:Sensitivity} for the event's CLASS. */
+    public static String sensitivity(CalendarEvent e) {
+        String c = e.classification() == null ? "" : e.classification().toUpperCase(Locale.ROOT);
+        return switch (c) {
+            case "PRIVATE" -> "Private";
+            case "CONFIDENTIAL" -> "Confidential";
+            default -> "Normal";
+        };
+    }
+
+    /** {@code t:LegacyFreeBusyStatus} for the event's transparency, busy status and status. */
+    public static String freeBusy(CalendarEvent e) {
+        String b = e.busyStatus() == null ? "" : e.busyStatus().toUpperCase(Locale.ROOT);
+        if ("TRANSPARENT".equalsIgnoreCase(e.transparency()) || b.equals("FREE")) {
+            return "Free";
+        }
+        return switch (b) {
+            case "TENTATIVE" -> "Tentative";
+            case "OOF" -> "OOF";
+            default -> "TENTATIVE".equalsIgnoreCase(e.status()) ? "Tentative" : "Busy";
+        };
     }
 }

@@ -1,8 +1,8 @@
-package io.chronoroute.master.destination.ews;
+package io.chronoroute.providers.ews;
 
-import io.chronoroute.master.destination.DestinationErrorClassifier;
-import io.chronoroute.master.destination.DestinationException;
-import io.chronoroute.master.destination.ErrorKind;
+import io.chronoroute.providers.common.DestinationErrorClassifier;
+import io.chronoroute.providers.common.DestinationException;
+import io.chronoroute.providers.common.ErrorKind;
 
 import java.time.Duration;
 import java.util.Set;

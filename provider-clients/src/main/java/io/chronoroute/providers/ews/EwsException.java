@@ -1,4 +1,4 @@
-package io.chronoroute.master.destination.ews;
+package io.chronoroute.providers.ews;
 
 /**
  * An EWS failure: a SOAP fault or an {@code ResponseClass="Error"} message ({@code code} = ResponseCode such as

@@ -1,10 +1,9 @@
-package io.chronoroute.master.destination.google;
+package io.chronoroute.providers.google;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.chronoroute.master.destination.DestinationConfig;
-import io.chronoroute.master.destination.DestinationException;
-import io.chronoroute.master.destination.ErrorKind;
+import io.chronoroute.providers.common.DestinationException;
+import io.chronoroute.providers.common.ErrorKind;
 
 import java.io.IOException;
 import java.net.URI;
@@ -14,6 +13,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -30,12 +30,35 @@ public final class GoogleOAuth {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final DestinationConfig.Google google;
+    private final Config google;
     private final Supplier<String> refreshToken;
     private final Clock clock;
     private final HttpClient http;
     private String accessToken;
     private Instant expiresAt = Instant.EPOCH;
+
+    /**
+     * The OAuth client settings this needs (the master's {@code DestinationConfig.Google} record provides them under
+     * these names; an agent can bind its own).
+     */
+    public interface Config {
+        String clientId();
+
+        String clientSecret();
+
+        /** A fixed access token, used only while there is no refresh token (tests, short-lived use). */
+        String accessToken();
+
+        String tokenUri();
+
+        String authUri();
+
+        String redirectUri();
+
+        String scope();
+
+        Duration timeout();
+    }
 
     /** The result of a code exchange. {@code refreshToken} may be null (Google omits it on repeated consent). */
     public record Tokens(String accessToken, String refreshToken, long expiresInSeconds) {
@@ -48,7 +71,7 @@ public final class GoogleOAuth {
     /**
      * @param refreshToken supplies the current refresh token (configured or decrypted from the store), or null
      */
-    public GoogleOAuth(DestinationConfig.Google google, Supplier<String> refreshToken, Clock clock) {
+    public GoogleOAuth(Config google, Supplier<String> refreshToken, Clock clock) {
         this.google = google;
         this.refreshToken = refreshToken;
         this.clock = clock;

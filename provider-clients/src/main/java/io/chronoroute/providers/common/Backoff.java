@@ -1,4 +1,4 @@
-package io.chronoroute.master.destination;
+package io.chronoroute.providers.common;
 
 import java.time.Duration;
 import java.util.function.DoubleSupplier;

@@ -1,10 +1,10 @@
-package io.chronoroute.master.destination.ews;
+package io.chronoroute.providers.ews;
 
-import io.chronoroute.master.destination.AttendeeText;
-import io.chronoroute.master.destination.DestinationException;
 import io.chronoroute.processors.model.CalendarEvent;
 import io.chronoroute.processors.model.EventTime;
 import io.chronoroute.processors.zone.WindowsZones;
+import io.chronoroute.providers.common.AttendeeText;
+import io.chronoroute.providers.common.DestinationException;
 import org.w3c.dom.Element;
 
 import java.nio.charset.StandardCharsets;
@@ -24,7 +24,7 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * {@code t:CalendarItem} → {@link CalendarEvent}, the inverse of what {@link EwsDestinationWriter} writes (two-way
+ * {@code t:CalendarItem} → {@link CalendarEvent}, the inverse of what the master's EWS destination writer writes (two-way
  * sync, issue #9). Comparisons are made in Exchange's form: for each written field, what the writer would send for
  * the consolidated event is compared with what the item now holds, and only a field that differs is read back; an
  * item nobody edited (or edited only in fields we never write: reminder, categories, attendees) therefore maps back
@@ -71,8 +71,8 @@ public final class EwsEventReader {
         if (c == null || !Objects.equals(location, blank(c.location()))) {
             b.location(location);
         }
-        EwsDestinationWriter.Times written = c == null || c.start() == null ? null
-                : EwsDestinationWriter.times(c, floatingZone);
+        EwsXml.Times written = c == null || c.start() == null ? null
+                : EwsXml.times(c, floatingZone);
         Instant start = instant(ci, "Start");
         Instant end = instant(ci, "End");
         boolean allDay = "true".equals(text(ci, "IsAllDayEvent"));
@@ -99,7 +99,7 @@ public final class EwsEventReader {
             recurrence(ci, c, written, newStart, itemZone, b);
         }
         String fb = text(ci, "LegacyFreeBusyStatus");
-        if (fb != null && (c == null || !fb.equals(EwsDestinationWriter.freeBusy(c)))) {
+        if (fb != null && (c == null || !fb.equals(EwsXml.freeBusy(c)))) {
             b.transparency("Free".equals(fb) ? "TRANSPARENT" : "OPAQUE");
             b.busyStatus(switch (fb) {
                 case "Free" -> "FREE";
@@ -110,7 +110,7 @@ public final class EwsEventReader {
             });
         }
         String sensitivity = text(ci, "Sensitivity");
-        if (sensitivity != null && (c == null || !sensitivity.equals(EwsDestinationWriter.sensitivity(c)))) {
+        if (sensitivity != null && (c == null || !sensitivity.equals(EwsXml.sensitivity(c)))) {
             b.classification(switch (sensitivity) {
                 case "Private", "Personal" -> "PRIVATE";
                 case "Confidential" -> "CONFIDENTIAL";
@@ -174,7 +174,7 @@ public final class EwsEventReader {
     }
 
     /** The item's zone: the consolidated IANA zone when its Windows id is the item's, else the Windows id's. */
-    private ZoneId itemZone(String windows, EwsDestinationWriter.Times written) {
+    private ZoneId itemZone(String windows, EwsXml.Times written) {
         if (windows == null) {
             return written != null ? written.zone() : ZoneOffset.UTC;
         }
@@ -204,7 +204,7 @@ public final class EwsEventReader {
 
     // ------------------------------------------------------------------------------------------------ series
 
-    private void recurrence(Element ci, CalendarEvent c, EwsDestinationWriter.Times written, EventTime start,
+    private void recurrence(Element ci, CalendarEvent c, EwsXml.Times written, EventTime start,
                             ZoneId zone, CalendarEvent.Builder b) {
         Element rec = EwsClient.child(ci, "Recurrence");
         String rule = rec == null ? null : rrule(rec, zone);
@@ -212,7 +212,7 @@ public final class EwsEventReader {
         boolean known = c != null;
         if (c != null && written != null) {
             try {
-                String xml = EwsDestinationWriter.recurrence(c, written);
+                String xml = EwsXml.recurrence(c, written);
                 ours = xml == null ? null : rrule(EwsClient.parse(("<r xmlns:t=\"" + EwsClient.NS_T + "\">" + xml
                         + "</r>").getBytes(StandardCharsets.UTF_8)).getDocumentElement().getFirstChild()
                         instanceof Element e ? e : null, written.zone());

@@ -1,4 +1,4 @@
-package io.chronoroute.master.destination.caldav;
+package io.chronoroute.providers.caldav;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -16,17 +16,17 @@ import java.util.Map;
  * together, so overrides written earlier (and anything the server added) survive a master update untouched.
  * Lines are kept as received (folded); properties are read from the unfolded form.
  */
-final class ICalResource {
+public final class ICalResource {
 
     /** A component's raw text (CRLF lines, BEGIN..END) and its own top-level properties (first value per name). */
-    record Block(String text, Map<String, String> props) {
+    public record Block(String text, Map<String, String> props) {
 
-        String prop(String name) {
+        public String prop(String name) {
             return props.get(name);
         }
 
         /** The same component with another UID (servers refuse a resource whose UID changes: no-uid-conflict). */
-        Block withUid(String uid) {
+        public Block withUid(String uid) {
             String old = props.get("UID");
             if (uid == null || uid.equals(old)) {
                 return this;
@@ -54,7 +54,7 @@ final class ICalResource {
          * A fingerprint of the component as the server holds it, DTSTAMP left out: our "version" of one VEVENT.
          * The resource ETag cannot serve, because writing an override changes the ETag of the whole resource.
          */
-        String fingerprint() {
+        public String fingerprint() {
             StringBuilder sb = new StringBuilder();
             for (String line : unfold(text)) {
                 String name = name(line);
@@ -75,7 +75,17 @@ final class ICalResource {
     final List<Block> events = new ArrayList<>();
     final List<Block> others = new ArrayList<>();
 
-    static ICalResource parse(String text) {
+    /** The VEVENTs, in order; the live list (the writer replaces and removes entries before {@link #compose}). */
+    public List<Block> events() {
+        return events;
+    }
+
+    /** The VTIMEZONEs by TZID; the live map. */
+    public Map<String, Block> timezones() {
+        return timezones;
+    }
+
+    public static ICalResource parse(String text) {
         ICalResource r = new ICalResource();
         if (text == null) {
             return r;
@@ -118,11 +128,11 @@ final class ICalResource {
     }
 
     /** Adds every VTIMEZONE of {@code other} (replacing same TZIDs). */
-    void mergeTimezones(ICalResource other) {
+    public void mergeTimezones(ICalResource other) {
         timezones.putAll(other.timezones);
     }
 
-    String compose(String prodId) {
+    public String compose(String prodId) {
         StringBuilder sb = new StringBuilder("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:").append(prodId).append("\r\n");
         timezones.values().forEach(b -> sb.append(b.text()));
         others.forEach(b -> sb.append(b.text()));
@@ -157,7 +167,7 @@ final class ICalResource {
         return props;
     }
 
-    static List<String> unfold(String text) {
+    public static List<String> unfold(String text) {
         List<String> out = new ArrayList<>();
         for (String line : text.split("\r?\n")) {
             if (line.isEmpty()) {
@@ -172,7 +182,7 @@ final class ICalResource {
         return out;
     }
 
-    static String name(String line) {
+    public static String name(String line) {
         int i = 0;
         while (i < line.length() && line.charAt(i) != ';' && line.charAt(i) != ':') {
             i++;
@@ -181,7 +191,7 @@ final class ICalResource {
     }
 
     /** The value after the first ':' that is not inside a quoted parameter value. */
-    static String value(String line) {
+    public static String value(String line) {
         boolean quoted = false;
         for (int i = 0; i < line.length(); i++) {
             char c = line.charAt(i);
@@ -194,7 +204,7 @@ final class ICalResource {
         return "";
     }
 
-    static String unescape(String v) {
+    public static String unescape(String v) {
         StringBuilder sb = new StringBuilder(v.length());
         for (int i = 0; i < v.length(); i++) {
             char c = v.charAt(i);

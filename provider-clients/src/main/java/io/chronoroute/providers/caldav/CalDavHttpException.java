@@ -1,4 +1,4 @@
-package io.chronoroute.master.destination.caldav;
+package io.chronoroute.providers.caldav;
 
 import java.time.Duration;
 

@@ -1,4 +1,4 @@
-package io.chronoroute.master.destination;
+package io.chronoroute.providers.common;
 
 import io.chronoroute.processors.model.Attendee;
 import io.chronoroute.processors.model.CalendarEvent;

@@ -1,4 +1,4 @@
-package io.chronoroute.master.destination;
+package io.chronoroute.providers.common;
 
 /** What a writer calls before every request: waits for the rate limit and counts the call. */
 @FunctionalInterface

@@ -1,6 +1,6 @@
-package io.chronoroute.master.destination.ews;
+package io.chronoroute.providers.ews;
 
-import io.chronoroute.master.destination.RequestGate;
+import io.chronoroute.providers.common.RequestGate;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 import org.w3c.dom.Node;
@@ -41,7 +41,7 @@ import java.util.logging.Logger;
  * (never hands the password to Basic) and only once per call, so a refused AUTHENTICATE (wrong password) ends as
  * HTTP 401 → {@code HTTP401} → AUTH instead of retrying. Auth cache entries are per authenticator (JDK 9+).
  */
-final class EwsClient {
+public final class EwsClient {
 
     /** The JDK logs request headers (the NTLM AUTHENTICATE message) at FINE: pin it (strong reference). */
     private static final Logger JDK_HTTP_LOG = Logger.getLogger("sun.net.www.protocol.http.HttpURLConnection");
@@ -52,9 +52,9 @@ final class EwsClient {
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(EwsClient.class);
 
-    static final String NS_SOAP = "http://schemas.xmlsoap.org/soap/envelope/";
-    static final String NS_M = "http://schemas.microsoft.com/exchange/services/2006/messages";
-    static final String NS_T = "http://schemas.microsoft.com/exchange/services/2006/types";
+    public static final String NS_SOAP = "http://schemas.xmlsoap.org/soap/envelope/";
+    public static final String NS_M = "http://schemas.microsoft.com/exchange/services/2006/messages";
+    public static final String NS_T = "http://schemas.microsoft.com/exchange/services/2006/types";
 
     private final EwsSettings settings;
     private final RequestGate gate;
@@ -62,7 +62,7 @@ final class EwsClient {
     private final String authorization;
     private final NtlmAuthenticator ntlm;
 
-    EwsClient(EwsSettings settings, RequestGate gate) {
+    public EwsClient(EwsSettings settings, RequestGate gate) {
         this.settings = settings;
         this.gate = gate;
         this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(settings.timeout())
@@ -158,7 +158,7 @@ final class EwsClient {
      * ({@code m:*ResponseMessage} elements, one per item of the request), errors included: check them with
      * {@link #check(Element)}.
      */
-    List<Element> call(String operationXml, boolean write) throws Exception {
+    public List<Element> call(String operationXml, boolean write) throws Exception {
         String envelope = "<?xml version=\"1.0\" encoding=\"utf-8\"?><soap:Envelope xmlns:soap=\"" + NS_SOAP
                 + "\" xmlns:m=\"" + NS_M + "\" xmlns:t=\"" + NS_T + "\"><soap:Header><t:RequestServerVersion Version=\""
                 + EwsXml.esc(settings.version()) + "\"/></soap:Header><soap:Body>" + operationXml
@@ -192,7 +192,7 @@ final class EwsClient {
     }
 
     /** Throws the message's error, if it is one. */
-    static Element check(Element message) throws EwsException {
+    public static Element check(Element message) throws EwsException {
         if (!"Error".equals(message.getAttribute("ResponseClass"))) {
             return message;
         }
@@ -225,7 +225,7 @@ final class EwsClient {
 
     // ------------------------------------------------------------------------------------------------ DOM
 
-    static Document parse(byte[] xml) throws Exception {
+    public static Document parse(byte[] xml) throws Exception {
         DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
         f.setNamespaceAware(true);
         f.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
@@ -235,7 +235,7 @@ final class EwsClient {
         return f.newDocumentBuilder().parse(new ByteArrayInputStream(xml));
     }
 
-    static List<Element> all(Element root) {
+    public static List<Element> all(Element root) {
         List<Element> out = new ArrayList<>();
         collect(root, out);
         return out;
@@ -251,7 +251,7 @@ final class EwsClient {
     }
 
     /** First descendant with that namespace and local name. */
-    static Element first(Element root, String ns, String local) {
+    public static Element first(Element root, String ns, String local) {
         for (Element e : all(root)) {
             if (local.equals(e.getLocalName()) && ns.equals(e.getNamespaceURI())) {
                 return e;
@@ -260,7 +260,7 @@ final class EwsClient {
         return null;
     }
 
-    static Element firstLocal(Element root, String local) {
+    public static Element firstLocal(Element root, String local) {
         for (Element e : all(root)) {
             if (local.equals(e.getLocalName())) {
                 return e;
@@ -270,7 +270,7 @@ final class EwsClient {
     }
 
     /** Direct children with that local name. */
-    static List<Element> children(Element parent, String local) {
+    public static List<Element> children(Element parent, String local) {
         List<Element> out = new ArrayList<>();
         if (parent == null) {
             return out;
@@ -283,12 +283,12 @@ final class EwsClient {
         return out;
     }
 
-    static Element child(Element parent, String local) {
+    public static Element child(Element parent, String local) {
         List<Element> l = children(parent, local);
         return l.isEmpty() ? null : l.get(0);
     }
 
-    static String textOf(Element e) {
+    public static String textOf(Element e) {
         return e == null ? null : e.getTextContent();
     }
 }

@@ -1,4 +1,4 @@
-package io.chronoroute.master.destination;
+package io.chronoroute.providers.common;
 
 /** How the sync reacts to a failed destination call (see {@link DestinationErrorClassifier}). */
 public enum ErrorKind {

@@ -1,11 +1,11 @@
-package io.chronoroute.master.destination.google;
+package io.chronoroute.providers.google;
 
 import com.google.api.client.googleapis.json.GoogleJsonError;
 import com.google.api.client.googleapis.json.GoogleJsonResponseException;
 import com.google.api.client.http.HttpResponseException;
-import io.chronoroute.master.destination.DestinationErrorClassifier;
-import io.chronoroute.master.destination.DestinationException;
-import io.chronoroute.master.destination.ErrorKind;
+import io.chronoroute.providers.common.DestinationErrorClassifier;
+import io.chronoroute.providers.common.DestinationException;
+import io.chronoroute.providers.common.ErrorKind;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -78,7 +78,8 @@ public final class GoogleErrorClassifier implements DestinationErrorClassifier {
         return null;
     }
 
-    static int statusOf(Throwable error) {
+    /** The HTTP status of the first {@link HttpResponseException} in the cause chain, or -1. */
+    public static int statusOf(Throwable error) {
         HttpResponseException h = find(error);
         return h == null ? -1 : h.getStatusCode();
     }

@@ -1,6 +1,6 @@
-package io.chronoroute.master.destination.caldav;
+package io.chronoroute.providers.caldav;
 
-import io.chronoroute.master.destination.RequestGate;
+import io.chronoroute.providers.common.RequestGate;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 import org.w3c.dom.Node;
@@ -26,27 +26,27 @@ import java.util.List;
  * sync-collection), PROPFIND depth 0, MKCALENDAR. Every request passes the destination's {@link RequestGate} first.
  * Hrefs are absolute paths as the server reports them ({@code /alice/cal/x.ics}).
  */
-final class CalDavClient {
+public final class CalDavClient {
 
-    static final String NS_DAV = "DAV:";
-    static final String NS_CALDAV = "urn:ietf:params:xml:ns:caldav";
+    public static final String NS_DAV = "DAV:";
+    public static final String NS_CALDAV = "urn:ietf:params:xml:ns:caldav";
 
     /** A resource as read: its ETag (quoted, as sent) and its iCalendar text. */
-    record Resource(String href, String etag, String body) {
+    public record Resource(String href, String etag, String body) {
     }
 
     /**
      * One {@code DAV:response} of a multistatus: status 404 = gone (sync-collection). {@code lastModified}: the
      * {@code DAV:getlastmodified} property as sent (HTTP date), null when not asked for or not given.
      */
-    record Entry(String href, int status, String etag, String calendarData, String lastModified) {
+    public record Entry(String href, int status, String etag, String calendarData, String lastModified) {
 
-        Entry(String href, int status, String etag, String calendarData) {
+        public Entry(String href, int status, String etag, String calendarData) {
             this(href, status, etag, calendarData, null);
         }
     }
 
-    record MultiStatus(List<Entry> entries, String syncToken) {
+    public record MultiStatus(List<Entry> entries, String syncToken) {
     }
 
     private final CalDavSettings settings;
@@ -55,7 +55,7 @@ final class CalDavClient {
     private final HttpClient http;
     private final String authorization;
 
-    CalDavClient(CalDavSettings settings, RequestGate gate) {
+    public CalDavClient(CalDavSettings settings, RequestGate gate) {
         this.settings = settings;
         this.base = URI.create(settings.url());
         this.gate = gate;
@@ -73,12 +73,12 @@ final class CalDavClient {
     }
 
     /** The collection path, e.g. {@code /alice/cal/}. */
-    String collectionPath() {
+    public String collectionPath() {
         return base.getRawPath();
     }
 
     /** GET; null when the resource does not exist. */
-    Resource get(String href) throws Exception {
+    public Resource get(String href) throws Exception {
         HttpResponse<String> r = send(request(href).GET(), false);
         if (r.statusCode() == 404 || r.statusCode() == 410) {
             return null;
@@ -91,7 +91,7 @@ final class CalDavClient {
      * PUT. {@code ifMatch} null and {@code create} true → {@code If-None-Match: *}. Returns the new ETag (may be null
      * when the server sends none); a failed precondition throws with status 412.
      */
-    String put(String href, String ics, String ifMatch, boolean create) throws Exception {
+    public String put(String href, String ics, String ifMatch, boolean create) throws Exception {
         HttpRequest.Builder b = request(href).header("Content-Type", "text/calendar; charset=utf-8")
                 .PUT(HttpRequest.BodyPublishers.ofString(ics, StandardCharsets.UTF_8));
         if (create) {
@@ -105,7 +105,7 @@ final class CalDavClient {
     }
 
     /** DELETE with If-Match (when given); false when it was already gone. */
-    boolean delete(String href, String ifMatch) throws Exception {
+    public boolean delete(String href, String ifMatch) throws Exception {
         HttpRequest.Builder b = request(href).DELETE();
         if (ifMatch != null) {
             b.header("If-Match", ifMatch);
@@ -119,7 +119,7 @@ final class CalDavClient {
     }
 
     /** Every resource of the collection with its data (calendar-query, no time range). */
-    MultiStatus listAll() throws Exception {
+    public MultiStatus listAll() throws Exception {
         return report("<?xml version=\"1.0\" encoding=\"utf-8\"?><C:calendar-query xmlns:D=\"DAV:\" "
                 + "xmlns:C=\"urn:ietf:params:xml:ns:caldav\"><D:prop><D:getetag/><C:calendar-data/></D:prop>"
                 + "<C:filter><C:comp-filter name=\"VCALENDAR\"><C:comp-filter name=\"VEVENT\"/></C:comp-filter>"
@@ -127,7 +127,7 @@ final class CalDavClient {
     }
 
     /** RFC 6578 sync-collection; {@code token} null = initial (all members, new token). */
-    MultiStatus syncCollection(String token, boolean withData) throws Exception {
+    public MultiStatus syncCollection(String token, boolean withData) throws Exception {
         return report("<?xml version=\"1.0\" encoding=\"utf-8\"?><D:sync-collection xmlns:D=\"DAV:\" "
                 + "xmlns:C=\"urn:ietf:params:xml:ns:caldav\">"
                 + (token == null ? "<D:sync-token/>" : "<D:sync-token>" + esc(token) + "</D:sync-token>")
@@ -137,7 +137,7 @@ final class CalDavClient {
     }
 
     /** True when the collection exists (PROPFIND depth 0 answers 207). */
-    boolean collectionExists() throws Exception {
+    public boolean collectionExists() throws Exception {
         HttpResponse<String> r = send(request(collectionPath()).header("Depth", "0")
                 .header("Content-Type", "application/xml; charset=utf-8")
                 .method("PROPFIND", HttpRequest.BodyPublishers.ofString("<?xml version=\"1.0\" encoding=\"utf-8\"?>"
@@ -150,7 +150,7 @@ final class CalDavClient {
     }
 
     /** PROPPATCH of the collection's {@code DAV:displayname}. */
-    void setDisplayName(String displayName) throws Exception {
+    public void setDisplayName(String displayName) throws Exception {
         HttpResponse<String> r = send(request(collectionPath()).header("Content-Type", "application/xml; charset=utf-8")
                 .method("PROPPATCH", HttpRequest.BodyPublishers.ofString("<?xml version=\"1.0\" encoding=\"utf-8\"?>"
                         + "<D:propertyupdate xmlns:D=\"DAV:\"><D:set><D:prop><D:displayname>" + esc(displayName)
@@ -169,7 +169,7 @@ final class CalDavClient {
     }
 
     /** The collection's {@code DAV:displayname} (PROPFIND depth 0), null when it has none. */
-    String displayName() throws Exception {
+    public String displayName() throws Exception {
         HttpResponse<String> r = send(request(collectionPath()).header("Depth", "0")
                 .header("Content-Type", "application/xml; charset=utf-8")
                 .method("PROPFIND", HttpRequest.BodyPublishers.ofString("<?xml version=\"1.0\" encoding=\"utf-8\"?>"
@@ -179,7 +179,7 @@ final class CalDavClient {
         return l.getLength() == 0 || l.item(0).getTextContent().isEmpty() ? null : l.item(0).getTextContent();
     }
 
-    void mkcalendar() throws Exception {
+    public void mkcalendar() throws Exception {
         HttpResponse<String> r = send(request(collectionPath()).header("Content-Type", "application/xml; charset=utf-8")
                 .method("MKCALENDAR", HttpRequest.BodyPublishers.ofString("<?xml version=\"1.0\" encoding=\"utf-8\"?>"
                         + "<C:mkcalendar xmlns:D=\"DAV:\" xmlns:C=\"urn:ietf:params:xml:ns:caldav\"><D:set><D:prop>"
@@ -225,7 +225,7 @@ final class CalDavClient {
         }
     }
 
-    static boolean isStaleConnection(IOException e) {
+    public static boolean isStaleConnection(IOException e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof java.io.EOFException
                     || (t.getMessage() != null && t.getMessage().contains("header parser received no bytes"))) {
@@ -253,7 +253,7 @@ final class CalDavClient {
     }
 
     /** The first child's local name of a {@code DAV:error} body, or null. */
-    static String davError(String body) {
+    public static String davError(String body) {
         if (body == null || !body.contains("error")) {
             return null;
         }
@@ -273,7 +273,7 @@ final class CalDavClient {
         return null;
     }
 
-    static MultiStatus parseMultiStatus(String xml) throws Exception {
+    public static MultiStatus parseMultiStatus(String xml) throws Exception {
         Document doc = parse(xml);
         Element root = doc.getDocumentElement();
         List<Entry> entries = new ArrayList<>();
@@ -349,7 +349,7 @@ final class CalDavClient {
         return f.newDocumentBuilder().parse(new ByteArrayInputStream(xml.getBytes(StandardCharsets.UTF_8)));
     }
 
-    static String esc(String s) {
+    public static String esc(String s) {
         StringBuilder sb = new StringBuilder(s.length());
         for (char c : s.toCharArray()) {
             switch (c) {

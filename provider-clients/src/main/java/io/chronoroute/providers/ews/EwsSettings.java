@@ -1,16 +1,12 @@
-package io.chronoroute.master.destination.ews;
-
-import org.springframework.boot.context.properties.bind.Bindable;
-import org.springframework.boot.context.properties.bind.Binder;
-import org.springframework.boot.context.properties.bind.DefaultValue;
-import org.springframework.core.env.Environment;
+package io.chronoroute.providers.ews;
 
 import java.net.URI;
 import java.time.Duration;
 
 /**
- * EWS settings of one destination, bound from {@code chronoroute.destinations.<name>.ews.*} by
- * {@link EwsDestinationWriterFactory} (the framework's {@code DestinationConfig} ignores these keys).
+ * EWS settings of one mailbox calendar. Plain record: each app binds it from its own keys (the master's EWS
+ * destination writer factory from {@code chronoroute.destinations.<name>.ews.*}); missing values get their defaults
+ * here, in the constructor, so binding needs no framework annotations.
  * On-premises Exchange only: Exchange Online blocks EWS since 2026-10-01.
  *
  * <p>Authentication ({@code ews.auth}):
@@ -42,9 +38,8 @@ import java.time.Duration;
  * @param timeout       connect/request timeout of one call
  */
 public record EwsSettings(String url, String username, String password, String bearerToken, String folderId,
-                          @DefaultValue("Exchange2013") String version,
-                          @DefaultValue(EwsSettings.DEFAULT_PROPERTY_SET) String propertySetId,
-                          @DefaultValue("30s") Duration timeout, Auth auth, String domain, String workstation) {
+                          String version, String propertySetId, Duration timeout, Auth auth, String domain,
+                          String workstation) {
 
     /** {@code ews.auth}. */
     public enum Auth { BASIC, NTLM, BEARER }
@@ -85,11 +80,6 @@ public record EwsSettings(String url, String username, String password, String b
                 domain, workstation);
     }
 
-    public static EwsSettings bind(Environment env, String destination) {
-        return Binder.get(env).bind("chronoroute.destinations." + destination + ".ews", Bindable.of(EwsSettings.class))
-                .orElseThrow(() -> new IllegalStateException("chronoroute.destinations." + destination
-                        + ".ews.url is not set"));
-    }
 
     @Override
     public String toString() {

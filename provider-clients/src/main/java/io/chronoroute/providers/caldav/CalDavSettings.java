@@ -1,30 +1,23 @@
-package io.chronoroute.master.destination.caldav;
-
-import org.springframework.boot.context.properties.bind.Bindable;
-import org.springframework.boot.context.properties.bind.Binder;
-import org.springframework.boot.context.properties.bind.DefaultValue;
-import org.springframework.core.env.Environment;
+package io.chronoroute.providers.caldav;
 
 import java.net.URI;
 import java.time.Duration;
 
 /**
- * CalDAV settings of one destination, bound from {@code chronoroute.destinations.<name>.caldav.*} (the framework's
- * {@code DestinationConfig} ignores these keys; {@link CalDavDestinationWriterFactory} binds them itself, so the
- * framework record needs no change).
+ * CalDAV settings of one calendar collection. Plain record: each app binds it from its own keys (the master's
+ * CalDAV destination writer factory from {@code chronoroute.destinations.<name>.caldav.*}). Missing values get their
+ * defaults here, in the constructor, so binding needs no framework annotations.
  *
  * @param url            the calendar collection URL, e.g. {@code https://dav.example.org/alice/chronoroute/}
  * @param username       Basic user (optional)
  * @param password       Basic password (placeholder/env only)
  * @param bearerToken    sent as {@code Authorization: Bearer} when set (wins over Basic)
  * @param createCalendar MKCALENDAR the collection when it does not exist (only then; default false)
- * @param displayName    display name used by MKCALENDAR
- * @param timeout        connect/request timeout of one call
+ * @param displayName    display name used by MKCALENDAR (default {@code Chronoroute})
+ * @param timeout        connect/request timeout of one call (default 30 s)
  */
 public record CalDavSettings(String url, String username, String password, String bearerToken,
-                             @DefaultValue("false") boolean createCalendar,
-                             @DefaultValue("Chronoroute") String displayName,
-                             @DefaultValue("30s") Duration timeout) {
+                             boolean createCalendar, String displayName, Duration timeout) {
 
     public CalDavSettings {
         if (url == null || url.isBlank()) {
@@ -44,13 +37,6 @@ public record CalDavSettings(String url, String username, String password, Strin
         return new CalDavSettings(url, username, password, bearerToken, value, displayName, timeout);
     }
 
-    /** Binds {@code chronoroute.destinations.<name>.caldav.*} from the Spring environment. */
-    public static CalDavSettings bind(Environment env, String destination) {
-        return Binder.get(env).bind("chronoroute.destinations." + destination + ".caldav",
-                        Bindable.of(CalDavSettings.class))
-                .orElseThrow(() -> new IllegalStateException("chronoroute.destinations." + destination
-                        + ".caldav.url is not set"));
-    }
 
     @Override
     public String toString() {

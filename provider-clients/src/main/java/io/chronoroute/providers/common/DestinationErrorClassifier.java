@@ -1,4 +1,4 @@
-package io.chronoroute.master.destination;
+package io.chronoroute.providers.common;
 
 import java.io.IOException;
 import java.time.Instant;
