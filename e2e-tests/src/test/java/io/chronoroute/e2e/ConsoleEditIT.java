@@ -98,17 +98,10 @@ class ConsoleEditIT {
         assertThat(visible(By.cssSelector("#event-message.ok")).getText()).contains("e2e-agent/e2e-ics");
         browser.screenshot("e2e-edit-sent");
 
+        // the consolidated calendar has the edit at once; the agent writes it into its file at its next call
         await().atMost(WAIT).until(() -> apps.feed().contains("SUMMARY:Planning (edited in the console)"));
+        await().atMost(WAIT).until(() -> filesContaining("SUMMARY:Planning (edited in the console)") == 1);
         assertThat(Apps.vevents(apps.feed())).containsEntry(UID, 1);
-        try (var files = Files.list(apps.exports)) {
-            assertThat(files.map(p -> {
-                try {
-                    return Files.readString(p);
-                } catch (java.io.IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            }).filter(t -> t.contains("SUMMARY:Planning (edited in the console)")).count()).isEqualTo(1);
-        }
         d.findElement(By.cssSelector("#event-dialog [data-close]")).click();
         event("Planning (edited in the console)");
         browser.screenshot("e2e-edit-arrived");
@@ -135,5 +128,17 @@ class ConsoleEditIT {
                  "end":{"date_time":"2026-12-02T11:00:00+01:00","time_zone":"Europe/Berlin"}}""");
         assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
         await().atMost(WAIT).until(() -> apps.feed().contains("SUMMARY:Created through the API"));
+    }
+
+    private long filesContaining(String text) throws java.io.IOException {
+        try (var files = Files.list(apps.exports)) {
+            return files.filter(p -> {
+                try {
+                    return Files.readString(p).contains(text);
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }).count();
+        }
     }
 }
