@@ -343,6 +343,33 @@ class GoogleTwoWayTest {
         assertThat(cancelled.event()).isNull();
     }
 
+    @Test
+    void aUsersSeriesIsReportedAsItsMasterAndTheOccurrenceTheUserChangedAsAnOverride() throws Exception {
+        String cursor = writer.readChanges(null).nextCursor();
+        kit.clock.advance(Duration.ofMinutes(2));
+        ObjectNode series = JSON.createObjectNode().put("iCalUID", "weekly@phone.example").put("summary", "Yoga");
+        series.putObject("start").put("dateTime", "2025-10-06T08:00:00+02:00").put("timeZone", "Europe/Berlin");
+        series.putObject("end").put("dateTime", "2025-10-06T09:00:00+02:00").put("timeZone", "Europe/Berlin");
+        series.putArray("recurrence").add("RRULE:FREQ=WEEKLY;COUNT=3");
+        String masterId = kit.fake.userCreate(primary(), series).path("id").asText();
+        EventTime changedAt = EventTime.ofZoned(LocalDateTime.of(2025, 10, 13, 8, 0), GoogleKit.BERLIN);
+        String instanceId = GoogleIds.instanceId(masterId, changedAt, ZoneId.of("UTC"));
+        kit.fake.userEditSummary(primary(), instanceId, "Yoga (outside)");
+
+        List<RemoteEvent> changed = writer.readChanges(cursor).changed();
+        assertThat(changed).noneMatch(RemoteEvent::ours);
+        CalendarEvent master = byRemote(changed, masterId).event();
+        assertThat(master.uid()).isEqualTo("weekly@phone.example");
+        assertThat(master.recurrenceId()).isNull();
+        assertThat(master.rrules()).singleElement().satisfies(r -> assertThat(r).contains("FREQ=WEEKLY"));
+        CalendarEvent exception = byRemote(changed, instanceId).event();
+        assertThat(exception.uid()).isEqualTo("weekly@phone.example");
+        assertThat(exception.title()).isEqualTo("Yoga (outside)");
+        assertThat(exception.recurrenceId()).isNotNull();
+        assertThat(exception.recurrenceId().toInstant(ZoneId.of("UTC"))).isEqualTo(changedAt.instant());
+        assertThat(exception.rrules()).isEmpty();
+    }
+
     /** A user's event as Google's UI would insert it: own iCalUID, no tags of ours. */
     private static ObjectNode userEvent(String uid, String summary) {
         ObjectNode made = JSON.createObjectNode().put("iCalUID", uid).put("summary", summary)
