@@ -436,7 +436,10 @@ public final class EwsDestinationWriter implements DestinationWriter {
                 if (owner.equals(ex.tag(OWNER)) && ex.tag(RID) != null && ex.tag(KEY) != null) {
                     sink.accept(content ? withContent(ex, ex.tag(RID), ex.tag(SERIES)) : new RemoteEvent(ex.id(),
                             ex.tag(KEY), ex.tag(HASH), ex.fingerprint(), false, ex.tag(RID), ex.tag(SERIES)));
-                } else if (content) {
+                } else if (content && ex.tag(OWNER) != null) {
+                    // no owner tag at all: an occurrence the user changed before the series was taken over (an
+                    // adopted user series); Exchange copies the series' properties only onto later exceptions.
+                    // Left as Exchange has it, not reported
                     RemoteEvent user = occurrenceChangedInExchange(it, ex);
                     if (user != null) {
                         sink.accept(user);

@@ -380,4 +380,51 @@ class EwsTwoWayTest {
         assertThat(ews.field(id, "Subject")).isEqualTo("Someone's");
         assertThat(ews.count("UpdateItem")).isZero();
     }
+
+    @Test
+    void anAdoptedSeriesOfTheUserKeepsItsRuleAndTheOccurrenceTheUserChanged() throws Exception {
+        RecordingIngest ingest = new RecordingIngest(h);
+        DestinationSyncService svc = twoWay("agent1/work", ingest);
+        ok(svc.runOnce(SyncHarness.NAME));
+        // the user's series, made by another program (its own property set: nothing of ours on it)
+        EwsSettings other = new EwsSettings(ews.url(), "svc", "pw", null, null, null,
+                "0b7f0f54-2f7e-4c5e-9d59-3d1c0b6f2a11", null, null, null, null);
+        CalendarEvent users = event("users-series", "Yoga", "2026-12-07T08:00", "Europe/Berlin", 60).toBuilder()
+                .rrules(List.of("FREQ=WEEKLY;COUNT=4;BYDAY=MO")).build();
+        String masterId;
+        try (DestinationWriter app = new EwsDestinationWriterFactory(n -> other).create(new DestinationContext(
+                "app", SyncHarness.config("ews"), h.store, h.clock, write -> { }))) {
+            masterId = app.upsert(new DestinationEvent("f".repeat(32), users, "app-hash", "app", null, null), null)
+                    .remoteId();
+        }
+        Instant changedAt = zoned("2026-12-14T08:00", "Europe/Berlin").instant();
+        ews.userEditOccurrence(masterId, changedAt, "Subject", "Yoga (outside)");
+        h.clock.advance(Duration.ofMinutes(3));
+
+        SyncResult run = ok(svc.runOnce(SyncHarness.NAME));
+        assertThat(ingest.changes()).singleElement().satisfies(ch -> {
+            assertThat(ch.createTarget()).isEqualTo("agent1/work");
+            assertThat(ch.event().uid()).isEqualTo(ews.field(masterId, "UID"));
+            assertThat(ch.event().rrules()).isNotEmpty();
+            assertThat(ch.event().recurrenceId()).isNull();
+        });
+        String identity = ingest.changes().get(0).identity();
+        assertThat(run.inserted()).isZero();
+        assertThat(run.updated()).isEqualTo(1);
+        assertThat(ews.itemIds(ews.calendarFolderId())).containsExactly(masterId);
+        assertThat(ews.extendedProperty(masterId, SET, "ChronorouteKey", "String")).isEqualTo(identity);
+        // the rule was not sent again: the user's changed occurrence is still there
+        assertThat(ews.occurrences(masterId, Instant.parse("2027-01-31T00:00:00Z")))
+                .filteredOn(FakeEwsServer.Occurrence::exception).singleElement().satisfies(o -> {
+                    assertThat(o.originalStart()).isEqualTo(changedAt);
+                    assertThat(o.subject()).isEqualTo("Yoga (outside)");
+                });
+        assertThat(ews.occurrences(masterId, Instant.parse("2027-01-31T00:00:00Z"))).hasSize(4);
+
+        assertThat(ok(svc.runOnce(SyncHarness.NAME)).writeCalls()).isZero();
+        assertThat(ok(svc.runOnce(SyncHarness.NAME)).writeCalls()).isZero();
+        assertThat(ingest.calls).hasSize(1);
+        svc.close();
+        allRequestsValid();
+    }
 }
