@@ -43,6 +43,9 @@ public final class EwsEventReader {
     private static final DateTimeFormatter UNTIL = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
             .withZone(ZoneOffset.UTC);
 
+    /** The zone of an item without (known) time zone: "UTC" by name, which the wire form can carry (not "Z"). */
+    private static final ZoneId UTC_ZONE = ZoneId.of("UTC");
+
     private final ZoneId floatingZone;
     private final boolean attendeesInDescription;
 
@@ -176,15 +179,15 @@ public final class EwsEventReader {
     /** The item's zone: the consolidated IANA zone when its Windows id is the item's, else the Windows id's. */
     private ZoneId itemZone(String windows, EwsXml.Times written) {
         if (windows == null) {
-            return written != null ? written.zone() : ZoneOffset.UTC;
+            return written != null ? written.zone() : UTC_ZONE;
         }
         if (written != null && windows.equals(EwsXml.windowsZone(written.zone()))) {
             return written.zone();
         }
         try {
-            return WindowsZones.toIana(windows).map(ZoneId::of).orElse(ZoneOffset.UTC);
+            return WindowsZones.toIana(windows).map(ZoneId::of).orElse(UTC_ZONE);
         } catch (DateTimeException e) {
-            return ZoneOffset.UTC;
+            return UTC_ZONE;
         }
     }
 

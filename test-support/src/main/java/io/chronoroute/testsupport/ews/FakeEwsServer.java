@@ -1052,6 +1052,27 @@ public final class FakeEwsServer implements AutoCloseable {
         return e.id;
     }
 
+    /**
+     * A person creates a single appointment in Outlook/OWA in the calendar folder: Subject, Start, End (UTC),
+     * busy, and the {@code uid} Outlook gives it; no extended property. Like Exchange: SyncFolderItems reports it
+     * as created. Not journaled. Returns its ItemId.
+     */
+    public synchronized String userCreate(String subject, Instant start, Instant end, String uid) {
+        Item item = new Item(newId("item"), calendarFolderId);
+        item.fields.put("ItemClass", textElement("ItemClass", "IPM.Appointment"));
+        item.fields.put("Subject", textElement("Subject", subject));
+        item.fields.put("UID", textElement("UID", uid));
+        item.fields.put("Start", textElement("Start", UTC.format(start)));
+        item.fields.put("End", textElement("End", UTC.format(end)));
+        item.fields.put("LegacyFreeBusyStatus", textElement("LegacyFreeBusyStatus", "Busy"));
+        Instant now = clock.instant();
+        item.created = now;
+        item.modified = now;
+        item.seq = ++changeCounter;
+        items.put(item.id, item);
+        return item.id;
+    }
+
     /** A person deletes a single item or a whole series: SyncFolderItems reports a Delete. Not journaled. */
     public synchronized void userDelete(String itemId) {
         Item i = items.get(itemId);

@@ -267,6 +267,15 @@ public final class FakeGoogleCalendar implements AutoCloseable {
         return store.userPatch(calendarId, eventId, patch);
     }
 
+    /**
+     * A person creates an event in Google's UI ({@code event} as an insert body, without our tags): Google's id,
+     * the given {@code iCalUID} or Google's own; reported by the sync token; not journaled and not in
+     * {@link #writes()}. Returns the event as stored.
+     */
+    public ObjectNode userCreate(String calendarId, ObjectNode event) {
+        return store.userInsert(calendarId, event);
+    }
+
     /** A person changes the event's title in Google's UI ({@link #userEdit}). */
     public ObjectNode userEditSummary(String calendarId, String eventId, String summary) {
         return userEdit(calendarId, eventId, mapper.createObjectNode().put("summary", summary));

@@ -357,6 +357,16 @@ final class GoogleCalendarStore {
         return patch(calendarId, eventId, body, null);
     }
 
+    /**
+     * An event a person creates in Google's UI: an insert (Google's own id and iCalUID unless given; the sync token
+     * reports it), not one of the API writes {@link #writes()} lists.
+     */
+    synchronized ObjectNode userInsert(String calendarId, JsonNode body) {
+        ObjectNode ev = insertEvent(calendarId, body, null);
+        writes.remove(writes.size() - 1);
+        return ev;
+    }
+
     /** A delete made by a person in Google's UI (status cancelled, reported by the sync token; not in writes). */
     synchronized void userDelete(String calendarId, String eventId) {
         deleteEvent(calendarId, eventId, null, null);

@@ -77,7 +77,10 @@ import java.util.function.Consumer;
  * <h2>Two-way sync (issue #9)</h2>
  * {@link #readChanges} reports our changed items with their content mapped back ({@link EwsEventReader}, merged
  * into the consolidated event) and LastModifiedTime, occurrences a person changed as the overrides they now are,
- * and deleted items (matched through the mapping) as cancelled. {@link #renameCalendar} sets the folder's
+ * and deleted items (matched through the mapping) as cancelled. With a {@code create-target}, items the
+ * user created (no owner tag) are read too and reported foreign with their content ({@link #userCreated}); once the
+ * sync adopted one (mapping entry without content hash), {@link #upsert} takes that very item over (UpdateItem with
+ * our tags) instead of refusing it. {@link #renameCalendar} sets the folder's
  * DisplayName ({@code UpdateFolder}); Exchange may refuse to rename a default folder (the distinguished
  * {@code calendar}): the error is the caller's to report.
  *
@@ -154,11 +157,18 @@ public final class EwsDestinationWriter implements DestinationWriter {
         boolean created;
         boolean reset = false;
         if (existing != null) {
-            requireOurs(existing, de.identity());
+            boolean adopting = adopted(current, existing);
+            if (!adopting) {
+                requireOurs(existing, de.identity());
+            }
             if (current == null && de.contentHash().equals(existing.tag(HASH))) {
                 return new WriteResult(existing.id(), existing.fingerprint(), false);
             }
             String rec = EwsXml.recurrence(ev, times(ev));
+            // taking over a user's series whose rule is the one we would write: Recurrence is not sent again (that
+            // would drop the occurrences the user changed or deleted), only our tag for it is set
+            String sent = adopting && rec != null && sameRule(existing, ev) ? EwsXml.sha(rec)
+                    : existing.tag(RECURRENCE);
             // the rule is gone but the item is still a series: Recurrence is deleted, the item becomes a single
             // appointment and Exchange drops the series' exceptions and deleted occurrences
             boolean unrecur = rec == null
@@ -169,8 +179,8 @@ public final class EwsDestinationWriter implements DestinationWriter {
             // write got through, its answer lost): whether it reset the series is unknown
             boolean answerLost = current != null && de.contentHash().equals(existing.tag(HASH))
                     && !de.contentHash().equals(current.contentHash());
-            reset = unrecur || answerLost || (rec != null && !EwsXml.sha(rec).equals(existing.tag(RECURRENCE)));
-            id = update(existing, updates(de, true, existing.tag(RECURRENCE), unrecur));
+            reset = unrecur || answerLost || (rec != null && !EwsXml.sha(rec).equals(sent));
+            id = update(existing, updates(de, true, sent, unrecur));
             created = false;
         } else {
             Element msg = EwsClient.check(client.call("<m:CreateItem SendMeetingInvitations=\"SendToNone\">"
@@ -338,16 +348,41 @@ public final class EwsDestinationWriter implements DestinationWriter {
                 break;
             }
         }
-        List<String> ourIds = changed.stream().filter(it -> owner.equals(it.tag(OWNER)) && it.tag(KEY) != null)
-                .map(EwsXml.Item::id).toList();
+        // user-created items are read (and reported with content) only when they can become creates
+        boolean creates = ctx.config().twoWay() && ctx.config().createTarget() != null;
+        List<String> readIds = changed.stream().filter(it -> owner.equals(it.tag(OWNER)) && it.tag(KEY) != null
+                || creates && it.tag(OWNER) == null).map(EwsXml.Item::id).toList();
         List<RemoteEvent> out = new ArrayList<>();
-        for (int i = 0; i < ourIds.size(); i += GET_BATCH) {
-            for (EwsXml.Item it : getItems(ourIds.subList(i, Math.min(ourIds.size(), i + GET_BATCH)))) {
-                emitOurs(it, out::add, true);
+        for (int i = 0; i < readIds.size(); i += GET_BATCH) {
+            for (EwsXml.Item it : getItems(readIds.subList(i, Math.min(readIds.size(), i + GET_BATCH)))) {
+                if (it.tag(OWNER) == null) {
+                    out.add(userCreated(it));
+                } else {
+                    emitOurs(it, out::add, true);
+                }
             }
         }
         out.addAll(deleted(deletedIds));
         return new RemoteChanges(out, state);
+    }
+
+    /**
+     * An item without any owner tag, created by a person in Outlook/OWA: reported foreign (identity null) with its
+     * content mapped back ({@link EwsEventReader#fromItem} without a consolidated event), the item's {@code UID} as
+     * uid and LastModifiedTime, for a create at the {@code create-target}. SyncFolderItems lists single items and
+     * series masters only: a user's series is reported as its master (rule and deleted occurrences); occurrences the
+     * user changed in it are not reported (they stay as Exchange has them, untouched by the take-over). A cancelled
+     * meeting ({@code IsCancelled}), an item without UID or of another type is reported without content (ignored).
+     */
+    private RemoteEvent userCreated(EwsXml.Item it) {
+        String uid = EwsClient.textOf(EwsClient.child(it.xml(), "UID"));
+        boolean cancelled = "true".equals(EwsClient.textOf(EwsClient.child(it.xml(), "IsCancelled")));
+        if (uid == null || uid.isBlank() || cancelled
+                || !("Single".equals(it.type()) || "RecurringMaster".equals(it.type()))) {
+            return new RemoteEvent(it.id(), null, null, it.fingerprint(), cancelled, null, null);
+        }
+        CalendarEvent event = reader.fromItem(it.xml(), null).toBuilder().uid(uid.trim()).build();
+        return new RemoteEvent(it.id(), null, null, it.fingerprint(), false, null, null, event, lastModified(it));
     }
 
     /** Our objects among the deleted ItemIds, found through the mapping (the only place that still knows them). */
@@ -401,7 +436,10 @@ public final class EwsDestinationWriter implements DestinationWriter {
                 if (owner.equals(ex.tag(OWNER)) && ex.tag(RID) != null && ex.tag(KEY) != null) {
                     sink.accept(content ? withContent(ex, ex.tag(RID), ex.tag(SERIES)) : new RemoteEvent(ex.id(),
                             ex.tag(KEY), ex.tag(HASH), ex.fingerprint(), false, ex.tag(RID), ex.tag(SERIES)));
-                } else if (content) {
+                } else if (content && ex.tag(OWNER) != null) {
+                    // no owner tag at all: an occurrence the user changed before the series was taken over (an
+                    // adopted user series); Exchange copies the series' properties only onto later exceptions.
+                    // Left as Exchange has it, not reported
                     RemoteEvent user = occurrenceChangedInExchange(it, ex);
                     if (user != null) {
                         sink.accept(user);
@@ -625,6 +663,25 @@ public final class EwsDestinationWriter implements DestinationWriter {
                 }
             }
         }
+    }
+
+    /**
+     * A mapping entry without content hash on this very item, which carries no owner tag: an event the user created
+     * that the sync adopted (the ingest created it at the master from our change feed). The upsert takes it over:
+     * UpdateItem of that ItemId with our content and extended properties, never a second item, never a delete.
+     */
+    private static boolean adopted(MappingEntry current, EwsXml.Item existing) {
+        return current != null && current.live() && current.contentHash() == null && current.remoteId() != null
+                && current.remoteId().equals(existing.id()) && existing.tag(OWNER) == null;
+    }
+
+    /**
+     * True when the item's recurrence, mapped back, is the rule of {@code ev} and no occurrence it deleted is one
+     * {@code ev} has again (new EXDATEs are deleted occurrences, written without a new Recurrence).
+     */
+    private boolean sameRule(EwsXml.Item existing, CalendarEvent ev) {
+        CalendarEvent now = reader.fromItem(existing.xml(), null);
+        return now.rrules().equals(ev.rrules()) && ev.exdates().containsAll(now.exdates());
     }
 
     private void requireOurs(EwsXml.Item it, String identity) {

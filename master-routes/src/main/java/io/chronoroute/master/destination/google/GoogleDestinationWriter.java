@@ -35,6 +35,7 @@ import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -47,13 +48,16 @@ import java.util.function.Function;
  * <ul>
  *   <li>upsert: mapped → {@code update}; else {@code insert} with the deterministic id ({@link GoogleIds}); 409
  *       (the id exists, possibly cancelled) → {@code get}, check our tag (else: permanent error, never overwritten),
- *       {@code update} (revives a cancelled event). Override → {@code update} of the instance id.</li>
+ *       {@code update} (revives a cancelled event). Override → {@code update} of the instance id. A mapping entry
+ *       without content hash (the sync adopted an event the user created in Google) → {@code get} + {@code update}
+ *       of that very event with our tags ({@link #takeOver}): never a second event, never a delete.</li>
  *   <li>delete: {@code delete}; 404/410 = already gone. Override → the occurrence is reset to the series.</li>
  *   <li>listOwn: {@code list?privateExtendedProperty=chronorouteOwner=<owner>&showDeleted=true}, all pages.</li>
  *   <li>readChanges: {@code list?syncToken=...&showDeleted=true}, all pages (the token comes on the last one);
  *       without a token a plain full listing establishes one. 410 → CURSOR_EXPIRED. Each of our live events comes
  *       with its content mapped back and merged into the consolidated event, and Google's {@code updated}
- *       (two-way sync).</li>
+ *       (two-way sync); an event the user created (no owner tag) comes with its content mapped back and its
+ *       iCalUID as uid, unowned, for a create at the {@code create-target} ({@link #foreign}).</li>
  *   <li>renameCalendar: {@code calendars.patch} with the new summary.</li>
  *   <li>writeBatch: the same inserts, updates and deletes (same ids, tags, {@code sendUpdates=none}) as parts of one
  *       {@code POST batch/calendar/v3}, sent with the Google client's {@link BatchRequest} on the component's own
@@ -96,7 +100,12 @@ public final class GoogleDestinationWriter implements BatchingWriter {
             Event r = update(id, body);
             return new WriteResult(id, r.getEtag(), false);
         }
-        if (current != null && current.remoteId() != null) {
+        if (adopted(current)) {
+            WriteResult taken = takeOver(de, current, body);
+            if (taken != null) {
+                return taken;
+            }
+        } else if (current != null && current.remoteId() != null) {
             try {
                 Event r = update(current.remoteId(), body);
                 return new WriteResult(current.remoteId(), r.getEtag(), false);
@@ -121,6 +130,55 @@ public final class GoogleDestinationWriter implements BatchingWriter {
             throw new DestinationException(ErrorKind.PERMANENT, "foreignId",
                     "event id " + id + " exists in the calendar but was not created by this destination");
         }
+        Event r = update(id, body);
+        return new WriteResult(id, r.getEtag(), false);
+    }
+
+    /**
+     * A mapping entry without content hash on a live remote id: the sync adopted an event the user created in
+     * Google (the ingest created it at the master from our change feed); this write takes that very object over.
+     */
+    static boolean adopted(MappingEntry current) {
+        return current != null && current.live() && current.contentHash() == null && current.remoteId() != null;
+    }
+
+    /**
+     * Takes over the user's event {@code current} points at: {@code get} (gone: null, the caller inserts ours with
+     * the deterministic id, as for any mapped object that disappeared), refused when it carries another owner's tag
+     * or our tag of another identity, then {@code update} of that id with our content and tags; the user's own
+     * extended properties (other applications') are kept beside ours. Google keeps the event's id and iCalUID.
+     */
+    private WriteResult takeOver(DestinationEvent de, MappingEntry current, Event body) throws Exception {
+        String id = current.remoteId();
+        Event existing;
+        try {
+            existing = get(id);
+        } catch (Exception e) {
+            int status = GoogleErrorClassifier.statusOf(e);
+            if (status == 404 || status == 410) {
+                return null;
+            }
+            throw e;
+        }
+        Map<String, String> theirs = existing.getExtendedProperties() == null ? null
+                : existing.getExtendedProperties().getPrivate();
+        String tagOwner = theirs == null ? null : theirs.get(GoogleEventMapper.OWNER);
+        if (tagOwner != null && !mapper.isOurs(existing, de.identity())) {
+            throw new DestinationException(ErrorKind.PERMANENT, "foreignId", "event " + id
+                    + " adopted as a user-created event carries another owner's or identity's tag; left untouched");
+        }
+        Map<String, String> tags = new LinkedHashMap<>();
+        if (theirs != null) {
+            theirs.forEach((k, v) -> {
+                if (!k.startsWith("chronoroute")) {
+                    tags.put(k, v);
+                }
+            });
+        }
+        tags.putAll(body.getExtendedProperties().getPrivate());
+        body.setExtendedProperties(new Event.ExtendedProperties().setPrivate(tags)
+                .setShared(existing.getExtendedProperties() == null ? null
+                        : existing.getExtendedProperties().getShared()));
         Event r = update(id, body);
         return new WriteResult(id, r.getEtag(), false);
     }
@@ -212,7 +270,7 @@ public final class GoogleDestinationWriter implements BatchingWriter {
             }
         }
         if (!r.ours()) {
-            return r;
+            return foreign(e, r, modified);
         }
         if (r.recurrenceId() == null && e.getRecurringEventId() != null && e.getOriginalStartTime() != null) {
             return occurrenceChangedInGoogle(e, r.identity(), r.cancelled(), modified);
@@ -220,6 +278,26 @@ public final class GoogleDestinationWriter implements BatchingWriter {
         CalendarEvent event = r.cancelled() ? null : mapper.fromGoogle(e, consolidated(r.identity()));
         return new RemoteEvent(r.remoteId(), r.identity(), r.contentHash(), r.version(), r.cancelled(),
                 r.recurrenceId(), r.seriesIdentity(), event, modified);
+    }
+
+    /**
+     * An event without our tag in the change feed. One without any owner tag (not a reset occurrence of one of our
+     * series, not another destination's) and not cancelled was created by the user in Google: reported with its
+     * content mapped back ({@link GoogleEventMapper#fromGoogle(Event, CalendarEvent)} without a consolidated
+     * event), the event's {@code iCalUID} as uid and {@code updated} as modification time, identity null (foreign).
+     * Google's change feed lists a recurring series as its master plus one item per exception (an occurrence the
+     * user changed, with {@code originalStartTime}): the master is reported as the series, an exception as the
+     * override with its RECURRENCE-ID; a deleted occurrence (cancelled) stays an EXDATE Google keeps to itself and
+     * is not reported. Without an iCalUID the uid is unknown: reported without content (ignored).
+     */
+    private RemoteEvent foreign(Event e, RemoteEvent r, Instant modified) {
+        Map<String, String> tags = e.getExtendedProperties() == null ? null : e.getExtendedProperties().getPrivate();
+        if (r.cancelled() || (tags != null && tags.containsKey(GoogleEventMapper.OWNER)) || e.getICalUID() == null
+                || e.getICalUID().isBlank()) {
+            return r;
+        }
+        CalendarEvent event = mapper.fromGoogle(e, null).toBuilder().uid(e.getICalUID()).build();
+        return new RemoteEvent(r.remoteId(), null, null, r.version(), false, null, null, event, modified);
     }
 
     /**
@@ -337,6 +415,9 @@ public final class GoogleDestinationWriter implements BatchingWriter {
             client.events().update(calendarId, id, body).setSendUpdates("none")
                     .queue(batch, new Part<>(out, i, r -> BatchOutcome.done(new WriteResult(id, r.getEtag(), false)),
                             false, -1));
+        } else if (adopted(current)) {
+            out[i] = BatchOutcome.single(); // a user's event taken over: get, check and merge first (takeOver)
+            return false;
         } else if (current != null && current.remoteId() != null) {
             String id = current.remoteId();
             // 404: the mapped object is gone → the single path inserts it with our id

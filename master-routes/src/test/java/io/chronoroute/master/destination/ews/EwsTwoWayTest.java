@@ -1,8 +1,10 @@
 package io.chronoroute.master.destination.ews;
 
 import io.chronoroute.master.destination.DestinationContext;
+import io.chronoroute.master.destination.DestinationEvent;
 import io.chronoroute.master.destination.DestinationSyncService;
 import io.chronoroute.master.destination.DestinationWriter;
+import io.chronoroute.master.destination.RecordingIngest;
 import io.chronoroute.master.destination.RemoteChanges;
 import io.chronoroute.master.destination.RemoteEvent;
 import io.chronoroute.master.destination.SyncResult;
@@ -286,5 +288,143 @@ class EwsTwoWayTest {
     private static RemoteEvent byId(List<RemoteEvent> l, CalendarEvent e) {
         String id = SyncKey.identityOf(e);
         return l.stream().filter(r -> id.equals(r.identity())).findFirst().orElseThrow();
+    }
+
+    private DestinationSyncService twoWay(String createTarget, RecordingIngest ingest) {
+        return h.service(new EwsDestinationWriterFactory(n -> settings),
+                SyncHarness.config("ews").withDirection("two-way", createTarget), ingest);
+    }
+
+    private static SyncResult ok(SyncResult r) {
+        assertThat(r.outcome()).as(r.message()).isEqualTo(SyncResult.Outcome.OK);
+        return r;
+    }
+
+    @Test
+    void anItemCreatedInOutlookWithACreateTargetIsCreatedThereAndTakenOverWithoutADuplicate() throws Exception {
+        RecordingIngest ingest = new RecordingIngest(h);
+        h.put(event("base-e", "Existing", "2026-12-20T09:00", "Europe/Berlin", 30));
+        DestinationSyncService svc = twoWay("agent1/work", ingest);
+        assertThat(ok(svc.runOnce(SyncHarness.NAME)).inserted()).isEqualTo(1);
+
+        h.clock.advance(Duration.ofMinutes(6));
+        Instant createdAt = h.clock.instant();
+        Instant start = Instant.parse("2026-12-21T11:00:00Z");
+        String id = ews.userCreate("Lunch", start, start.plus(Duration.ofHours(1)), "outlook-made-1");
+
+        SyncResult run = ok(svc.runOnce(SyncHarness.NAME));
+        assertThat(ingest.changes()).singleElement().satisfies(ch -> {
+            assertThat(ch.createTarget()).isEqualTo("agent1/work");
+            assertThat(ch.baseHash()).isNull();
+            assertThat(ch.delete()).isFalse();
+            assertThat(ch.modified()).isEqualTo(createdAt);
+            assertThat(ch.event().uid()).isEqualTo("outlook-made-1");
+            assertThat(ch.event().title()).isEqualTo("Lunch");
+            assertThat(ch.event().start().toInstant(java.time.ZoneOffset.UTC)).isEqualTo(start);
+            assertThat(ch.event().end().toInstant(java.time.ZoneOffset.UTC))
+                    .isEqualTo(start.plus(Duration.ofHours(1)));
+        });
+        String identity = ingest.changes().get(0).identity();
+        assertThat(identity).isEqualTo(SyncKey.identityOf(CalendarEvent.builder().uid("outlook-made-1").build()));
+        // taken over in place: that very item now carries our tags, no second item, nothing deleted
+        assertThat(run.inserted()).isZero();
+        assertThat(run.updated()).isEqualTo(1);
+        assertThat(ews.itemIds(ews.calendarFolderId())).hasSize(2).contains(id);
+        assertThat(ews.extendedProperty(id, SET, "ChronorouteKey", "String")).isEqualTo(identity);
+        assertThat(ews.field(id, "UID")).isEqualTo("outlook-made-1");
+        assertThat(ews.field(id, "Subject")).isEqualTo("Lunch");
+        assertThat(ews.count("CreateItem")).isEqualTo(1); // the base event only
+        assertThat(ews.count("DeleteItem")).isZero();
+
+        // our own update comes back through SyncFolderItems: no edit, no write, no second hand-over
+        assertThat(ok(svc.runOnce(SyncHarness.NAME)).writeCalls()).isZero();
+        assertThat(ok(svc.runOnce(SyncHarness.NAME)).writeCalls()).isZero();
+        assertThat(ingest.calls).hasSize(1);
+        assertThat(ews.itemIds(ews.calendarFolderId())).hasSize(2);
+        svc.close();
+        allRequestsValid();
+    }
+
+    @Test
+    void anItemCreatedInOutlookWithoutCreateTargetStaysForeignAndUntouched() throws Exception {
+        RecordingIngest ingest = new RecordingIngest(h);
+        DestinationSyncService svc = twoWay(null, ingest);
+        ok(svc.runOnce(SyncHarness.NAME));
+        h.clock.advance(Duration.ofMinutes(1));
+        Instant start = Instant.parse("2026-12-21T11:00:00Z");
+        String id = ews.userCreate("Private", start, start.plus(Duration.ofMinutes(30)), "outlook-only-1");
+
+        assertThat(ok(svc.runOnce(SyncHarness.NAME)).writeCalls()).isZero();
+        assertThat(ok(svc.runOnce(SyncHarness.NAME)).writeCalls()).isZero();
+        assertThat(ingest.calls).isEmpty();
+        assertThat(ews.extendedProperty(id, SET, "ChronorouteKey", "String")).isNull();
+        assertThat(ews.field(id, "Subject")).isEqualTo("Private");
+        assertThat(ews.count("UpdateItem")).isZero();
+        assertThat(ews.count("DeleteItem")).isZero();
+        svc.close();
+        allRequestsValid();
+    }
+
+    @Test
+    void aForeignItemIsNeverOverwrittenWithoutAnAdoptedMappingEntry() throws Exception {
+        Instant start = Instant.parse("2026-12-21T11:00:00Z");
+        String id = ews.userCreate("Someone's", start, start.plus(Duration.ofMinutes(30)), "outlook-foreign-1");
+        CalendarEvent e = event("coll-1", "Ours", "2026-12-21T12:00", "Europe/Berlin", 30);
+        String identity = h.put(e).get(0);
+        // a mapping entry that was written by us (content hash set) yet points at the foreign item: refused
+        io.chronoroute.master.destination.MappingEntry m = new io.chronoroute.master.destination.MappingEntry(id,
+                "v", "somehash", false, null, null, h.clock.instant());
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> writer.upsert(new DestinationEvent(
+                identity, e, ContentHash.of(e), "agent1/work", null, null), m)))
+                .hasMessageContaining("does not carry our tag");
+        assertThat(ews.field(id, "Subject")).isEqualTo("Someone's");
+        assertThat(ews.count("UpdateItem")).isZero();
+    }
+
+    @Test
+    void anAdoptedSeriesOfTheUserKeepsItsRuleAndTheOccurrenceTheUserChanged() throws Exception {
+        RecordingIngest ingest = new RecordingIngest(h);
+        DestinationSyncService svc = twoWay("agent1/work", ingest);
+        ok(svc.runOnce(SyncHarness.NAME));
+        // the user's series, made by another program (its own property set: nothing of ours on it)
+        EwsSettings other = new EwsSettings(ews.url(), "svc", "pw", null, null, null,
+                "0b7f0f54-2f7e-4c5e-9d59-3d1c0b6f2a11", null, null, null, null);
+        CalendarEvent users = event("users-series", "Yoga", "2026-12-07T08:00", "Europe/Berlin", 60).toBuilder()
+                .rrules(List.of("FREQ=WEEKLY;COUNT=4;BYDAY=MO")).build();
+        String masterId;
+        try (DestinationWriter app = new EwsDestinationWriterFactory(n -> other).create(new DestinationContext(
+                "app", SyncHarness.config("ews"), h.store, h.clock, write -> { }))) {
+            masterId = app.upsert(new DestinationEvent("f".repeat(32), users, "app-hash", "app", null, null), null)
+                    .remoteId();
+        }
+        Instant changedAt = zoned("2026-12-14T08:00", "Europe/Berlin").instant();
+        ews.userEditOccurrence(masterId, changedAt, "Subject", "Yoga (outside)");
+        h.clock.advance(Duration.ofMinutes(3));
+
+        SyncResult run = ok(svc.runOnce(SyncHarness.NAME));
+        assertThat(ingest.changes()).singleElement().satisfies(ch -> {
+            assertThat(ch.createTarget()).isEqualTo("agent1/work");
+            assertThat(ch.event().uid()).isEqualTo(ews.field(masterId, "UID"));
+            assertThat(ch.event().rrules()).isNotEmpty();
+            assertThat(ch.event().recurrenceId()).isNull();
+        });
+        String identity = ingest.changes().get(0).identity();
+        assertThat(run.inserted()).isZero();
+        assertThat(run.updated()).isEqualTo(1);
+        assertThat(ews.itemIds(ews.calendarFolderId())).containsExactly(masterId);
+        assertThat(ews.extendedProperty(masterId, SET, "ChronorouteKey", "String")).isEqualTo(identity);
+        // the rule was not sent again: the user's changed occurrence is still there
+        assertThat(ews.occurrences(masterId, Instant.parse("2027-01-31T00:00:00Z")))
+                .filteredOn(FakeEwsServer.Occurrence::exception).singleElement().satisfies(o -> {
+                    assertThat(o.originalStart()).isEqualTo(changedAt);
+                    assertThat(o.subject()).isEqualTo("Yoga (outside)");
+                });
+        assertThat(ews.occurrences(masterId, Instant.parse("2027-01-31T00:00:00Z"))).hasSize(4);
+
+        assertThat(ok(svc.runOnce(SyncHarness.NAME)).writeCalls()).isZero();
+        assertThat(ok(svc.runOnce(SyncHarness.NAME)).writeCalls()).isZero();
+        assertThat(ingest.calls).hasSize(1);
+        svc.close();
+        allRequestsValid();
     }
 }

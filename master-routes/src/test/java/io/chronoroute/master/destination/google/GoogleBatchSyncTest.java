@@ -447,12 +447,17 @@ class GoogleBatchSyncTest {
         // an update of a mapped object that is gone (404) is handed back too (the single path inserts it with our id)
         CalendarEvent e0 = events.get(0);
         MappingEntry gone = new MappingEntry(GoogleIds.eventId(SyncKey.identityOf(GoogleKit.event("gone@example.com",
-                "outlook", LocalDateTime.of(2025, 10, 7, 9, 0), 30).build())), "\"1\"", null, false, null, null, null);
+                "outlook", LocalDateTime.of(2025, 10, 7, 9, 0), 30).build())), "\"1\"", "old-hash", false, null, null,
+                null);
         assertThat(w.writeBatch(List.of(BatchingWriter.BatchItem.upsert(items.get(0).event(), gone),
                 BatchingWriter.BatchItem.upsert(items.get(1).event(), new MappingEntry(first.get(1).result().remoteId(),
-                        first.get(1).result().version(), null, false, null, null, null)))))
+                        first.get(1).result().version(), "old-hash", false, null, null, null)),
+                // a mapping entry without content hash = a user's event the sync adopted: get + check + update
+                BatchingWriter.BatchItem.upsert(items.get(2).event(), new MappingEntry(first.get(2).result().remoteId(),
+                        first.get(2).result().version(), null, false, null, null, null)))))
                 .extracting(BatchingWriter.BatchOutcome::status)
-                .containsExactly(BatchingWriter.BatchOutcome.Status.SINGLE, BatchingWriter.BatchOutcome.Status.DONE);
+                .containsExactly(BatchingWriter.BatchOutcome.Status.SINGLE, BatchingWriter.BatchOutcome.Status.DONE,
+                        BatchingWriter.BatchOutcome.Status.SINGLE);
         assertThat(kit.stored()).hasSize(3);
         assertThat(kit.byId(GoogleIds.eventId(SyncKey.identityOf(e0))).path("summary").asText())
                 .isEqualTo(e0.title());

@@ -3,12 +3,17 @@ package io.chronoroute.master.destination.google;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.api.services.calendar.model.Event;
+import io.chronoroute.master.cluster.Leadership;
 import io.chronoroute.master.destination.DestinationContext;
 import io.chronoroute.master.destination.DestinationEvent;
+import io.chronoroute.master.destination.DestinationSyncService;
 import io.chronoroute.master.destination.DestinationWriter;
+import io.chronoroute.master.destination.RecordingIngest;
 import io.chronoroute.master.destination.RemoteChanges;
 import io.chronoroute.master.destination.RemoteEvent;
+import io.chronoroute.master.destination.SyncResult;
 import io.chronoroute.master.destination.WriteResult;
+import io.chronoroute.master.destination.caldav.SyncHarness;
 import io.chronoroute.processors.model.Attendee;
 import io.chronoroute.processors.model.CalendarEvent;
 import io.chronoroute.processors.model.EventTime;
@@ -26,6 +31,7 @@ import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.ZoneId;
 import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -240,6 +246,156 @@ class GoogleTwoWayTest {
         assertThat(mapped.transparency()).isEqualTo("OPAQUE");
         assertThat(mapped.classification()).isEqualTo("PRIVATE");
         assertThat(mapped.recurrenceId()).isNull();
+    }
+
+    @Test
+    void anEventCreatedInGoogleWithACreateTargetIsCreatedThereAndTakenOverWithoutADuplicate() throws Exception {
+        RecordingIngest ingest = ingestOnKitStore();
+        kit.put(GoogleKit.event("base@example.com", "outlook", LocalDateTime.of(2025, 10, 7, 9, 0), 30).build());
+        DestinationSyncService svc = twoWay("agent-1/work", ingest);
+        assertThat(ok(svc.runOnce(GoogleKit.NAME)).inserted()).isEqualTo(1);
+
+        kit.clock.advance(Duration.ofMinutes(4));
+        Instant createdAt = kit.clock.instant();
+        ObjectNode made = userEvent("lunch-1@phone.example", "Lunch");
+        made.putObject("extendedProperties").putObject("private").put("phoneApp", "kept");
+        String id = kit.fake.userCreate(primary(), made).path("id").asText();
+
+        SyncResult run = ok(svc.runOnce(GoogleKit.NAME));
+        assertThat(ingest.changes()).singleElement().satisfies(ch -> {
+            assertThat(ch.createTarget()).isEqualTo("agent-1/work");
+            assertThat(ch.baseHash()).isNull();
+            assertThat(ch.delete()).isFalse();
+            assertThat(ch.modified()).isEqualTo(createdAt);
+            assertThat(ch.event().uid()).isEqualTo("lunch-1@phone.example");
+            assertThat(ch.event().title()).isEqualTo("Lunch");
+            assertThat(ch.event().location()).isEqualTo("Canteen");
+            assertThat(ch.event().start()).isEqualTo(EventTime.ofZoned(LocalDateTime.of(2025, 10, 8, 12, 0),
+                    GoogleKit.BERLIN));
+            assertThat(ch.event().end()).isEqualTo(EventTime.ofZoned(LocalDateTime.of(2025, 10, 8, 13, 0),
+                    GoogleKit.BERLIN));
+        });
+        String identity = ingest.changes().get(0).identity();
+        assertThat(identity).isEqualTo(SyncKey.identityOf(CalendarEvent.builder().uid("lunch-1@phone.example")
+                .build()));
+        // taken over in place: that very event now carries our tags, no second event, nothing deleted
+        assertThat(run.inserted()).isZero();
+        assertThat(run.updated()).isEqualTo(1);
+        assertThat(kit.live()).hasSize(2);
+        assertThat(kit.live().stream().filter(e -> "lunch-1@phone.example".equals(e.path("iCalUID").asText())))
+                .singleElement().satisfies(e -> assertThat(e.path("id").asText()).isEqualTo(id));
+        assertThat(kit.withKey(identity)).isEqualTo(1);
+        ObjectNode taken = kit.byId(id);
+        assertThat(taken.path("extendedProperties").path("private").path(GoogleEventMapper.KEY).asText())
+                .isEqualTo(identity);
+        assertThat(taken.path("extendedProperties").path("private").path("phoneApp").asText()).isEqualTo("kept");
+        assertThat(taken.path("summary").asText()).isEqualTo("Lunch");
+        assertThat(kit.fake.writes()).filteredOn(w -> id.equals(w.eventId())).extracting(w -> w.operation())
+                .containsExactly("events.update");
+        assertThat(kit.fake.writes()).extracting(w -> w.operation()).doesNotContain("events.delete");
+
+        // our own update comes back through the change feed: no edit, no write, no second hand-over
+        assertThat(ok(svc.runOnce(GoogleKit.NAME)).writeCalls()).isZero();
+        assertThat(ok(svc.runOnce(GoogleKit.NAME)).writeCalls()).isZero();
+        assertThat(ingest.calls).hasSize(1);
+        assertThat(kit.withKey(identity)).isEqualTo(1);
+        svc.close();
+    }
+
+    @Test
+    void anEventCreatedInGoogleWithoutCreateTargetStaysForeignAndUntouched() throws Exception {
+        RecordingIngest ingest = ingestOnKitStore();
+        DestinationSyncService svc = twoWay(null, ingest);
+        ok(svc.runOnce(GoogleKit.NAME));
+        kit.clock.advance(Duration.ofMinutes(1));
+        ObjectNode made = kit.fake.userCreate(primary(), userEvent("private-1@phone.example", "Private"));
+        String id = made.path("id").asText();
+
+        assertThat(ok(svc.runOnce(GoogleKit.NAME)).writeCalls()).isZero();
+        assertThat(ok(svc.runOnce(GoogleKit.NAME)).writeCalls()).isZero();
+        assertThat(ingest.calls).isEmpty();
+        ObjectNode after = kit.byId(id);
+        assertThat(after.path("etag").asText()).isEqualTo(made.path("etag").asText());
+        assertThat(after.has("extendedProperties")).isFalse();
+        assertThat(kit.fake.writes()).noneMatch(w -> id.equals(w.eventId()));
+        svc.close();
+    }
+
+    @Test
+    void aUserCreatedEventIsReportedForeignWithItsContentAndACancelledOneWithout() throws Exception {
+        String cursor = writer.readChanges(null).nextCursor();
+        kit.clock.advance(Duration.ofMinutes(2));
+        String id = kit.fake.userCreate(primary(), userEvent("mine@phone.example", "Dentist")).path("id").asText();
+        String gone = kit.fake.userCreate(primary(), userEvent("gone@phone.example", "Gone")).path("id").asText();
+        kit.fake.userDelete(primary(), gone);
+
+        List<RemoteEvent> changed = writer.readChanges(cursor).changed();
+        RemoteEvent made = byRemote(changed, id);
+        assertThat(made.ours()).isFalse();
+        assertThat(made.cancelled()).isFalse();
+        assertThat(made.modified()).isEqualTo(kit.clock.instant());
+        assertThat(made.event().uid()).isEqualTo("mine@phone.example");
+        assertThat(made.event().title()).isEqualTo("Dentist");
+        assertThat(made.event().recurrenceId()).isNull();
+        RemoteEvent cancelled = byRemote(changed, gone);
+        assertThat(cancelled.ours()).isFalse();
+        assertThat(cancelled.cancelled()).isTrue();
+        assertThat(cancelled.event()).isNull();
+    }
+
+    @Test
+    void aUsersSeriesIsReportedAsItsMasterAndTheOccurrenceTheUserChangedAsAnOverride() throws Exception {
+        String cursor = writer.readChanges(null).nextCursor();
+        kit.clock.advance(Duration.ofMinutes(2));
+        ObjectNode series = JSON.createObjectNode().put("iCalUID", "weekly@phone.example").put("summary", "Yoga");
+        series.putObject("start").put("dateTime", "2025-10-06T08:00:00+02:00").put("timeZone", "Europe/Berlin");
+        series.putObject("end").put("dateTime", "2025-10-06T09:00:00+02:00").put("timeZone", "Europe/Berlin");
+        series.putArray("recurrence").add("RRULE:FREQ=WEEKLY;COUNT=3");
+        String masterId = kit.fake.userCreate(primary(), series).path("id").asText();
+        EventTime changedAt = EventTime.ofZoned(LocalDateTime.of(2025, 10, 13, 8, 0), GoogleKit.BERLIN);
+        String instanceId = GoogleIds.instanceId(masterId, changedAt, ZoneId.of("UTC"));
+        kit.fake.userEditSummary(primary(), instanceId, "Yoga (outside)");
+
+        List<RemoteEvent> changed = writer.readChanges(cursor).changed();
+        assertThat(changed).noneMatch(RemoteEvent::ours);
+        CalendarEvent master = byRemote(changed, masterId).event();
+        assertThat(master.uid()).isEqualTo("weekly@phone.example");
+        assertThat(master.recurrenceId()).isNull();
+        assertThat(master.rrules()).singleElement().satisfies(r -> assertThat(r).contains("FREQ=WEEKLY"));
+        CalendarEvent exception = byRemote(changed, instanceId).event();
+        assertThat(exception.uid()).isEqualTo("weekly@phone.example");
+        assertThat(exception.title()).isEqualTo("Yoga (outside)");
+        assertThat(exception.recurrenceId()).isNotNull();
+        assertThat(exception.recurrenceId().toInstant(ZoneId.of("UTC"))).isEqualTo(changedAt.instant());
+        assertThat(exception.rrules()).isEmpty();
+    }
+
+    /** A user's event as Google's UI would insert it: own iCalUID, no tags of ours. */
+    private static ObjectNode userEvent(String uid, String summary) {
+        ObjectNode made = JSON.createObjectNode().put("iCalUID", uid).put("summary", summary)
+                .put("location", "Canteen");
+        made.putObject("start").put("dateTime", "2025-10-08T12:00:00+02:00").put("timeZone", "Europe/Berlin");
+        made.putObject("end").put("dateTime", "2025-10-08T13:00:00+02:00").put("timeZone", "Europe/Berlin");
+        return made;
+    }
+
+    /** A {@link RecordingIngest} applying to the kit's store (the harness's store takes its place). */
+    private RecordingIngest ingestOnKitStore() throws Exception {
+        SyncHarness h = new SyncHarness();
+        kit.store.close();
+        kit.store = h.store; // closed by the kit
+        return new RecordingIngest(h);
+    }
+
+    private DestinationSyncService twoWay(String createTarget, RecordingIngest ingest) {
+        return new DestinationSyncService(kit.store, Map.of(GoogleKit.NAME,
+                kit.config.withDirection("two-way", createTarget)), List.of(kit.factory), kit.clock, kit.sleeper,
+                () -> 0.0, Leadership.LOCAL, () -> ingest);
+    }
+
+    private static SyncResult ok(SyncResult r) {
+        assertThat(r.outcome()).as(r.message()).isEqualTo(SyncResult.Outcome.OK);
+        return r;
     }
 
     private static RemoteEvent byRemote(List<RemoteEvent> l, String id) {
