@@ -43,7 +43,7 @@ class TwoWayIngestTest {
         r.add("chronoroute.feed-token", () -> "feed-token-for-tests-0123456789");
         r.add("chronoroute.enrollment-secret", () -> ENROLL);
         r.add("chronoroute.routes-dir", () -> dataDir.resolve("routes").toString());
-        r.add("chronoroute.conflict-strategy", () -> "latest_wins");
+        r.add("chronoroute.conflict-resolution", () -> "latest_wins");
     }
 
     @LocalServerPort
