@@ -609,7 +609,7 @@ public class IcsFolderSource implements CalendarSource {
                 continue;
             }
             IcsFileText.Line uidLine = p.property("UID");
-            if (uidLine != null && !unescapeText(uidLine.value().strip()).equals(uid)) {
+            if (uidLine != null && !ICalCodec.unescapeText(uidLine.value().strip()).equals(uid)) {
                 continue;
             }
             boolean override = p.property("RECURRENCE-ID") != null;
@@ -636,7 +636,7 @@ public class IcsFolderSource implements CalendarSource {
         }
         for (IcsFileText.Part p : file.parts()) {
             IcsFileText.Line l = p.isComponent("VEVENT") ? p.property("UID") : null;
-            if (l != null && unescapeText(l.value().strip()).equals(uid) && p.property("RECURRENCE-ID") == null) {
+            if (l != null && ICalCodec.unescapeText(l.value().strip()).equals(uid) && p.property("RECURRENCE-ID") == null) {
                 return true;
             }
         }
@@ -647,7 +647,7 @@ public class IcsFolderSource implements CalendarSource {
         IcsFileText.Part last = null;
         for (IcsFileText.Part p : file.parts()) {
             IcsFileText.Line l = p.isComponent("VEVENT") ? p.property("UID") : null;
-            if (l != null && unescapeText(l.value().strip()).equals(uid)) {
+            if (l != null && ICalCodec.unescapeText(l.value().strip()).equals(uid)) {
                 last = p;
             }
         }
@@ -763,22 +763,6 @@ public class IcsFolderSource implements CalendarSource {
                 .replace("\n", "\\n");
     }
 
-    private static String unescapeText(String v) {
-        if (v.indexOf('\\') < 0) {
-            return v;
-        }
-        StringBuilder sb = new StringBuilder(v.length());
-        for (int i = 0; i < v.length(); i++) {
-            char c = v.charAt(i);
-            if (c == '\\' && i + 1 < v.length()) {
-                char d = v.charAt(++i);
-                sb.append(d == 'n' || d == 'N' ? '\n' : d);
-            } else {
-                sb.append(c);
-            }
-        }
-        return sb.toString();
-    }
 
     // ------------------------------------------------------------------ writing
 

@@ -56,6 +56,12 @@ import java.util.function.Function;
  */
 public final class ICalCodec {
 
+    /** RFC 5545 TEXT value unescaped ({@code \n \N \\ \; \,}), as the reader does. */
+    public static String unescapeText(String v) {
+        return ICalLines.unescape(v);
+    }
+
+
     private ICalCodec() {
     }
 
