@@ -4,7 +4,6 @@ import io.chronoroute.agent.AgentProperties;
 import io.chronoroute.agent.collect.ChangeBatch;
 import io.chronoroute.agent.state.AgentState;
 import io.chronoroute.agent.state.FileEntry;
-import io.chronoroute.agent.update.UpdateFailedException;
 import io.chronoroute.processors.ical.ICalCodec;
 import io.chronoroute.processors.ical.ICalLimits;
 import io.chronoroute.processors.ical.ICalParseException;
@@ -70,7 +69,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * Write-back and renames are refused permanently: a subscription is someone else's published copy.
  */
 @Component("icsSubscriptionSource")
-public class IcsSubscriptionSource implements CalendarSource {
+public class IcsSubscriptionSource implements ReadOnlySource {
 
     public static final String PROVIDER = "ics-subscription";
     /** The feed's name in the collector's per-file index and in problems. */
@@ -374,17 +373,6 @@ public class IcsSubscriptionSource implements CalendarSource {
     public String refusal(SourceConfig source) {
         return "source '" + source.name() + "' is an ICS subscription, which is read-only: the feed is published by "
                 + "its owner and cannot be written through";
-    }
-
-    @Override
-    public Applied applyEventUpdate(SourceConfig source, String action, CalendarEvent event, String baseHash)
-            throws UpdateFailedException {
-        throw new UpdateFailedException(refusal(source), true);
-    }
-
-    @Override
-    public Applied renameCalendar(SourceConfig source, String name, String color) throws UpdateFailedException {
-        throw new UpdateFailedException(refusal(source), true);
     }
 
     @Override

@@ -3,11 +3,11 @@ package io.chronoroute.agent.source.olk;
 import io.chronoroute.agent.AgentProperties;
 import io.chronoroute.agent.collect.ChangeBatch;
 import io.chronoroute.agent.source.CalendarSource;
+import io.chronoroute.agent.source.ReadOnlySource;
 import io.chronoroute.agent.source.SourceConfig;
 import io.chronoroute.agent.source.SourceRegistry;
 import io.chronoroute.agent.state.AgentState;
 import io.chronoroute.agent.state.FileEntry;
-import io.chronoroute.agent.update.UpdateFailedException;
 import io.chronoroute.olk15.Olk15FolderScanner;
 import io.chronoroute.olk15.Olk15Parser;
 import io.chronoroute.olk15.io.ByteReader;
@@ -83,7 +83,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * cursor is the scan index); writes and renames are refused permanently with the reason ({@link #refusal}).
  */
 @Component("outlookMacSource")
-public class OutlookMacSource implements CalendarSource {
+public class OutlookMacSource implements ReadOnlySource {
 
     public static final String HEADER_SOURCE = "ChronorouteSource";
     public static final String HEADER_EVENTS_DIR = "ChronorouteEventsDir";
@@ -133,17 +133,6 @@ public class OutlookMacSource implements CalendarSource {
     public String refusal(SourceConfig source) {
         return "source '" + source.name() + "' is Outlook for Mac, which is read-only: Chronoroute reads Outlook's "
                 + "files and database and never writes them (Outlook for Mac has no interface to write through)";
-    }
-
-    @Override
-    public Applied applyEventUpdate(SourceConfig source, String action, CalendarEvent event, String baseHash)
-            throws UpdateFailedException {
-        throw new UpdateFailedException(refusal(source), true);
-    }
-
-    @Override
-    public Applied renameCalendar(SourceConfig source, String name, String color) throws UpdateFailedException {
-        throw new UpdateFailedException(refusal(source), true);
     }
 
     /**
