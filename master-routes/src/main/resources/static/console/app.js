@@ -299,6 +299,7 @@
     clear($('event-details')).appendChild(el('p', { 'class': 'muted', text: 'Loading…' }));
     $('event-form').hidden = true;
     $('event-message').textContent = '';
+    $('event-message').className = 'message';
     if (!d.open) { d.showModal(); }
     api('GET', '/sync/events/' + encodeURIComponent(id)).then(function (r) {
       if (!r.ok) { clear($('event-details')).appendChild(el('p', { 'class': 'error', text: reasonOf(r) })); return; }
@@ -417,6 +418,7 @@
     $('event-title').textContent = 'New event';
     clear($('event-details'));
     $('event-message').textContent = '';
+    $('event-message').className = 'message';
     var f = $('event-form');
     f.hidden = false;
     f.reset();

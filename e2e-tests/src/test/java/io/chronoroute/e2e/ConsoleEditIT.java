@@ -114,7 +114,9 @@ class ConsoleEditIT {
         event("Planning (edited in the console)").click();
         visible(By.id("delete-event")).click();
         browser.waiting(WAIT).until(ExpectedConditions.alertIsPresent()).accept();
-        assertThat(visible(By.cssSelector("#event-message.ok")).getText()).contains("delete sent to e2e-agent/e2e-ics");
+        // the message of the earlier edit was cleared when the dialog opened again: wait for the delete's own text
+        assertThat(browser.waiting(WAIT).until(ExpectedConditions.textToBePresentInElementLocated(
+                By.cssSelector("#event-message.ok"), "delete sent to e2e-agent/e2e-ics"))).isTrue();
         await().atMost(WAIT).until(() -> !apps.feed().contains(UID));
         assertThat(apps.agent().logTail(200)).doesNotContain("start missing");
         browser.screenshot("e2e-deleted");
