@@ -49,8 +49,7 @@ class AgentMasterEndToEndIT {
     @BeforeAll
     static void start() throws Exception {
         apps = new Apps(Files.createTempDirectory("chronoroute-e2e"));
-        apps.startMaster();
-        apps.startAgent();
+        apps.startBoth();
     }
 
     @AfterAll
@@ -126,8 +125,7 @@ class AgentMasterEndToEndIT {
         int storedBefore = apps.events().path("events").size();
         apps.agent().stop();
         apps.master().kill(); // kill -9: the embedded store must hold everything it acknowledged
-        apps.startMaster();
-        apps.startAgent();
+        apps.startBoth();
         // let the agent complete at least two heartbeats against the restarted master
         await().atMost(WAIT).until(() -> apps.agentHealth().path("components").path("agent").path("details")
                 .path("masterReachable").asBoolean(false));

@@ -116,6 +116,10 @@ final class Apps implements AutoCloseable {
      * Starts master and agent at once, then waits for both: on two cores the agent's start overlaps the master's.
      * An agent that finds no master yet (connection refused, 503) keeps everything and retries within seconds.
      */
+    void startBoth() {
+        startBoth(List.of(), Duration.ofSeconds(180));
+    }
+
     void startBoth(List<String> masterArgs, Duration startup) {
         master = newMaster(masterArgs).start();
         agent = newAgent().start();

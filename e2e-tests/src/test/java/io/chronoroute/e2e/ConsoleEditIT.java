@@ -56,8 +56,7 @@ class ConsoleEditIT {
         Files.writeString(apps.exports.resolve("planning.ics"), AgentMasterEndToEndIT.ics(
                 AgentMasterEndToEndIT.single(UID, "Planning")));
         // a browser test starts after two JVMs: on a busy 2-core machine they may need more than the usual 2 min
-        apps.startMaster(java.util.List.of("--chronoroute.events.default-target=e2e-agent/e2e-ics"), Duration.ofMinutes(5));
-        apps.startAgent(Duration.ofMinutes(5));
+        apps.startBoth(java.util.List.of("--chronoroute.events.default-target=e2e-agent/e2e-ics"), Duration.ofMinutes(5));
         await().atMost(WAIT).until(() -> apps.feed().contains("SUMMARY:Planning"));
         browser = Browser.start(1280, 900, Path.of("target", "console-screenshots"));
     }

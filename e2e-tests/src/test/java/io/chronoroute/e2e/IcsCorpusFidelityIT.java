@@ -38,8 +38,7 @@ class IcsCorpusFidelityIT {
     @BeforeAll
     static void start() throws Exception {
         apps = new Apps(Files.createTempDirectory("chronoroute-ics-corpus"));
-        apps.startMaster();
-        apps.startAgent();
+        apps.startBoth();
     }
 
     @AfterAll

@@ -65,8 +65,7 @@ class OutlookMacEndToEndIT {
                       - name: settleTime
                         value: "200"
                 """.formatted(corpus.eventsDir()));
-        apps.startMaster();
-        apps.startAgent();
+        apps.startBoth();
     }
 
     @AfterAll
