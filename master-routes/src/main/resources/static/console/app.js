@@ -530,7 +530,14 @@
         if (sources.length) {
           card.appendChild(el('h4', { text: 'Sources' }));
           card.appendChild(el('ul', null, sources.map(function (s) {
-            return el('li', { text: s.name + ' — ' + (s.writable ? 'writable' : 'read-only') + (s.state ? ', ' + s.state : '') });
+            // per source as the agent reports it (issue #10): kind, last successful read, cursor age, last error
+            var parts = [s.name + (s.kind ? ' (' + s.kind + ')' : '') + ' — ' + (s.writable ? 'writable' : 'read-only')];
+            if (s.event_count != null) { parts.push(s.event_count + ' events'); }
+            parts.push('last read ' + (s.last_read ? fmtTime(s.last_read) : 'not yet'));
+            if (s.cursor_age_seconds != null) { parts.push('cursor age ' + s.cursor_age_seconds + ' s'); }
+            var li = el('li', { text: parts.join(' · ') });
+            if (s.last_error) { li.appendChild(el('span', { 'class': 'error', text: ' · last error: ' + s.last_error })); }
+            return li;
           })));
         }
         var problems = a.problems || st.problems || a.rejections || [];

@@ -141,13 +141,19 @@ class WebConsoleTest {
 
     void heartbeat(String agent, List<Map<String, Object>> changed, List<Map<String, Object>> deleted,
                    Map<String, Boolean> sources) {
+        List<Map<String, Object>> list = new ArrayList<>();
+        sources.forEach((n, w) -> list.add(Map.of("name", n, "writable", w)));
+        heartbeatWithSources(agent, changed, deleted, list);
+    }
+
+    /** A heartbeat whose {@code stats.source_list} is given as the agent reports it (kind, last read, ...). */
+    void heartbeatWithSources(String agent, List<Map<String, Object>> changed, List<Map<String, Object>> deleted,
+                              List<Map<String, Object>> list) {
         Map<String, Object> hb = new LinkedHashMap<>();
         hb.put("timestamp", CLOCK.instant().toString());
         hb.put("status", "active");
         hb.put("protocol", 2);
         hb.put("batch_id", agent + "-" + (++batch));
-        List<Map<String, Object>> list = new ArrayList<>();
-        sources.forEach((n, w) -> list.add(Map.of("name", n, "writable", w)));
         hb.put("stats", Map.of("outbox", 0, "rejected", 0, "parse_errors", 0, "source_list", list));
         hb.put("changed", changed);
         hb.put("deleted", deleted);
@@ -446,12 +452,18 @@ class WebConsoleTest {
     @Order(9)
     void anAgentThatStopsCallingTurnsOfflineWithoutAReload() {
         WebDriver d = browser().driver();
-        heartbeat("laptop", List.of(), List.of(), Map.of("laptop-ics", false));
+        // the per-source state an agent reports (issue #10) is shown on its card
+        heartbeatWithSources("laptop", List.of(), List.of(), List.of(Map.of("name", "laptop-ics", "writable", false,
+                "kind", "ics", "event_count", 1, "last_read", "2026-12-01T08:59:00Z", "cursor_age_seconds", 60,
+                "last_error", "folder /home/laptop/exports is missing")));
         d.get(base() + "/#agents");
         By laptopState = By.cssSelector("[data-agent='laptop'] [data-state]");
         browser.waiting(WAIT).until(x -> "online".equals(x.findElement(laptopState).getAttribute("data-state")));
         assertThat(d.findElement(By.cssSelector("[data-agent='office']")).getText())
                 .contains("outlook-team — writable").contains("google-personal — read-only").contains("http");
+        assertThat(d.findElement(By.cssSelector("[data-agent='laptop']")).getText())
+                .contains("laptop-ics (ics) — read-only · 1 events · last read").contains("cursor age 60 s")
+                .contains("last error: folder /home/laptop/exports is missing");
         browser.screenshot("agents-online");
         CLOCK.advance(Duration.ofMinutes(20)); // 3 heartbeat intervals (5 min) missed
         browser.waiting(WAIT).until(x -> "offline".equals(x.findElement(laptopState).getAttribute("data-state")));
