@@ -249,6 +249,10 @@ class EwsCalendarSourceTest {
     void anOutageOrABrokenAnswerDeletesNothingAndIsReported() throws Exception {
         poll();
         String url = ews.url();
+        register(url.replace("/EWS/", "/nothing/"), true, ""); // HTTP 404
+        assertThat(collector.collect(source.poll(SOURCE)).deleted()).isZero();
+        assertThat(source.state(config()).lastError()).contains("HTTP404");
+        register(url, true, "");
         ews.close();
         assertThat(source.poll(SOURCE)).isEmpty();
         assertThat(current()).isEqualTo(4);
@@ -268,8 +272,6 @@ class EwsCalendarSourceTest {
             register("http://127.0.0.1:" + broken.getAddress().getPort() + "/EWS/Exchange.asmx", true, "");
             assertThat(collector.collect(source.poll(SOURCE)).deleted()).isZero();
             assertThat(source.state(config()).lastError()).contains("not valid XML");
-            register(url.replace("/EWS/", "/nothing/"), true, "");
-            assertThat(collector.collect(source.poll(SOURCE)).deleted()).isZero();
         } finally {
             broken.stop(0);
         }
