@@ -155,8 +155,7 @@ public final class EwsSourceBench {
                     + "<m:Items><t:CalendarItem><t:Subject>Weekly " + s + "</t:Subject><t:UID>bench-series-" + s
                     + "</t:UID><t:Start>" + day + "T07:00:00Z</t:Start><t:End>" + day + "T07:30:00Z</t:End>"
                     + "<t:Recurrence><t:WeeklyRecurrence><t:Interval>1</t:Interval><t:DaysOfWeek>"
-                    + java.time.LocalDate.parse(day).getDayOfWeek().getDisplayName(java.time.format.TextStyle.FULL,
-                    Locale.ROOT) + "</t:DaysOfWeek></t:WeeklyRecurrence><t:NumberedRecurrence><t:StartDate>" + day
+                    + dayName(java.time.LocalDate.parse(day).getDayOfWeek()) + "</t:DaysOfWeek></t:WeeklyRecurrence><t:NumberedRecurrence><t:StartDate>" + day
                     + "</t:StartDate><t:NumberOfOccurrences>20</t:NumberOfOccurrences></t:NumberedRecurrence>"
                     + "</t:Recurrence><t:StartTimeZone Id=\"W. Europe Standard Time\"/></t:CalendarItem></m:Items>"
                     + "</m:CreateItem></soap:Body></soap:Envelope>";
@@ -175,6 +174,10 @@ public final class EwsSourceBench {
         return singles;
     }
 
+    private static String dayName(java.time.DayOfWeek d) {
+        return d.name().charAt(0) + d.name().substring(1).toLowerCase(Locale.ROOT);
+    }
+
     private static List<Integer> syncIndexes(FakeEwsServer ews) {
         List<RequestJournal.Entry> all = ews.journal().entries();
         List<Integer> out = new ArrayList<>();
@@ -190,8 +193,8 @@ public final class EwsSourceBench {
     private static int firstPollStart(FakeEwsServer ews) {
         List<RequestJournal.Entry> all = ews.journal().entries();
         for (int s : syncIndexes(ews)) {
-            // the full read's pages are consecutive SyncFolderItems; the next poll comes after GetItem requests
-            if (s > 0 && !"SyncFolderItems".equals(all.get(s - 1).operation())) {
+            // the full read: GetFolder, its SyncFolderItems pages, then GetItem batches; the next poll follows them
+            if (s > 0 && "GetItem".equals(all.get(s - 1).operation())) {
                 return s;
             }
         }
