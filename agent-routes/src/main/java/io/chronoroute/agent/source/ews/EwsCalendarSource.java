@@ -495,7 +495,8 @@ public class EwsCalendarSource implements CalendarSource {
         EwsWriter writer = new EwsWriter(this, rt, source, base);
         try {
             return switch (action == null ? "" : action) {
-                case "create", "update" -> writer.upsert(event.withOrigin(null), "create".equals(action));
+                case "create", "update" -> writer.upsert(event.withOrigin(null), "create".equals(action),
+                        event.origin());
                 case "delete" -> writer.delete(event.withOrigin(null));
                 default -> throw new UpdateFailedException("unknown event_update action '" + action + "'", true);
             };

@@ -11,6 +11,7 @@ import io.chronoroute.agent.source.ews.EwsCalendarSource.Runtime;
 import io.chronoroute.agent.update.UpdateFailedException;
 import io.chronoroute.processors.model.CalendarEvent;
 import io.chronoroute.processors.model.EventTime;
+import io.chronoroute.processors.model.Origin;
 import io.chronoroute.processors.sync.SyncKey;
 import io.chronoroute.providers.common.DestinationException;
 import io.chronoroute.providers.ews.EwsClient;
@@ -59,7 +60,11 @@ final class EwsWriter {
 
     // ------------------------------------------------------------------ create / update
 
-    Applied upsert(CalendarEvent e, boolean create) throws Exception {
+    /**
+     * @param origin where the master says the event belongs (its calendar id or name picks the calendar a create
+     *               goes to when the source reads several; else the first one)
+     */
+    Applied upsert(CalendarEvent e, boolean create, Origin origin) throws Exception {
         Held held = owner.held(rt, source, e.uid());
         String label = label(e.uid(), e.recurrenceId());
         if (held == null) {
@@ -72,13 +77,21 @@ final class EwsWriter {
                         + (baseHash == null ? "" : " (deleted there since; this calendar's version will be sent and "
                         + "the conflict strategy decides)"), true);
             }
-            return create(e, label);
+            return create(e, label, origin);
         }
         return e.recurrenceId() == null ? updateItem(held, e, label) : updateOccurrence(held, e, label);
     }
 
-    private Applied create(CalendarEvent e, String label) throws Exception {
-        Calendar cal = owner.calendars(rt).get(0);
+    private Applied create(CalendarEvent e, String label, Origin origin) throws Exception {
+        List<Calendar> cals = owner.calendars(rt);
+        Calendar cal = cals.get(0);
+        for (Calendar c : cals) {
+            if (origin != null && (c.name().equals(origin.calendarName())
+                    || EwsCalendarSource.calendarId(source, rt, c).equals(origin.calendarId()))) {
+                cal = c;
+                break;
+            }
+        }
         EwsXml.Times t = EwsXml.times(e, zone);
         Element msg = EwsClient.check(rt.client.call("<m:CreateItem SendMeetingInvitations=\"SendToNone\">"
                 + "<m:SavedItemFolderId>" + EwsCalendarSource.folderXml(cal) + "</m:SavedItemFolderId><m:Items>"

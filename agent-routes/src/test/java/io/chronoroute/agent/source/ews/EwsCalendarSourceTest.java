@@ -302,6 +302,36 @@ class EwsCalendarSourceTest {
         assertThat(current()).isEqualTo(5);
     }
 
+    @Test
+    void ntlmAuthenticationAsTheDestinationHasIt() {
+        try (FakeEwsServer ntlm = FakeEwsServer.builder().ntlm("EXAMPLE", "alice", "Ntlm-Pw-1").build().start()) {
+            ntlm.userCreate("Via NTLM", Instant.parse("2026-02-02T10:00:00Z"), Instant.parse("2026-02-02T11:00:00Z"),
+                    "uid-ntlm");
+            source.register("ntlm-source", ntlm.url(), "alice", "Ntlm-Pw-1", "", "ntlm", "EXAMPLE", "", "", false,
+                    5_000L);
+            List<ChangeBatch> batches = source.poll("ntlm-source");
+            assertThat(eventsOf(batches, "uid-ntlm")).singleElement()
+                    .satisfies(e -> assertThat(e.title()).isEqualTo("Via NTLM"));
+            assertThat(ntlm.ntlmHandshakes()).isPositive();
+            assertThat(ntlm.ntlmFailures()).isZero();
+        }
+    }
+
+    @Test
+    void aCreateGoesToTheCalendarTheMasterNames() throws Exception {
+        String team = ews.createFolder("Team");
+        register(ews.url(), true, "calendar,Team");
+        poll();
+        CalendarEvent e = CalendarEvent.builder().uid("uid-team-new").title("Team lunch")
+                .start(EventTime.ofZoned(LocalDateTime.parse("2026-03-03T12:00:00"), BERLIN))
+                .end(EventTime.ofZoned(LocalDateTime.parse("2026-03-03T13:00:00"), BERLIN))
+                .origin(new io.chronoroute.processors.model.Origin(AGENT, SOURCE, SOURCE + "/Team", "Team", "ews", null))
+                .build();
+        CalendarSource.Applied a = source.applyEventUpdate(config(), "create", e, null);
+        assertThat(a.outcome()).contains("calendar 'Team'");
+        assertThat(ews.itemIds(team)).hasSize(1);
+    }
+
     // ------------------------------------------------------------------ write-back
 
     /** The event as Exchange holds it now (read through the source's own mapping). */
