@@ -350,4 +350,75 @@ public final class EwsXml {
             default -> "TENTATIVE".equalsIgnoreCase(e.status()) ? "Tentative" : "Busy";
         };
     }
+    // ------------------------------------------------------------------------------------------------ writes
+
+    /**
+     * A {@code t:CalendarItem} for CreateItem, children in schema order: Subject, Sensitivity, Body, the extended
+     * properties ({@code extXml}, may be empty), UID (when given: the iCalendar UID the item keeps), Start, End,
+     * IsAllDayEvent, LegacyFreeBusyStatus, Location, Recurrence, StartTimeZone, EndTimeZone.
+     */
+    public static String calendarItem(CalendarEvent e, Times t, String body, String extXml, String uid) {
+        StringBuilder sb = new StringBuilder("<t:CalendarItem>");
+        if (e.title() != null) {
+            sb.append(el("Subject", e.title()));
+        }
+        sb.append(el("Sensitivity", sensitivity(e)));
+        if (body != null) {
+            sb.append("<t:Body BodyType=\"Text\">").append(esc(body)).append("</t:Body>");
+        }
+        if (extXml != null) {
+            sb.append(extXml);
+        }
+        if (uid != null) {
+            sb.append(el("UID", uid));
+        }
+        sb.append(el("Start", UTC.format(t.start()))).append(el("End", UTC.format(t.end())));
+        sb.append(el("IsAllDayEvent", String.valueOf(t.allDay())));
+        sb.append(el("LegacyFreeBusyStatus", freeBusy(e)));
+        if (e.location() != null) {
+            sb.append(el("Location", e.location()));
+        }
+        String rec = recurrence(e, t);
+        if (rec != null) {
+            sb.append(rec);
+        }
+        String win = windowsZone(t.zone());
+        sb.append("<t:StartTimeZone Id=\"").append(esc(win)).append("\"/>");
+        sb.append("<t:EndTimeZone Id=\"").append(esc(win)).append("\"/>");
+        return sb.append("</t:CalendarItem>").toString();
+    }
+
+    /** Subject, sensitivity, body, free/busy and location as UpdateItem changes (set, or deleted when absent). */
+    public static void contentUpdates(CalendarEvent e, String body, StringBuilder u) {
+        u.append(e.title() == null ? deleteField("item:Subject") : setField("item:Subject", el("Subject", e.title())));
+        u.append(setField("item:Sensitivity", el("Sensitivity", sensitivity(e))));
+        u.append(body == null ? deleteField("item:Body")
+                : setField("item:Body", "<t:Body BodyType=\"Text\">" + esc(body) + "</t:Body>"));
+        u.append(setField("calendar:LegacyFreeBusyStatus", el("LegacyFreeBusyStatus", freeBusy(e))));
+        u.append(e.location() == null ? deleteField("calendar:Location")
+                : setField("calendar:Location", el("Location", e.location())));
+    }
+
+    /** Time zones, Start and End (and, for a single item or series, IsAllDayEvent) as UpdateItem changes. */
+    public static void timeUpdates(Times t, boolean allDayToo, StringBuilder u) {
+        String win = windowsZone(t.zone());
+        u.append(setField("calendar:StartTimeZone", "<t:StartTimeZone Id=\"" + esc(win) + "\"/>"));
+        u.append(setField("calendar:EndTimeZone", "<t:EndTimeZone Id=\"" + esc(win) + "\"/>"));
+        u.append(setField("calendar:Start", el("Start", UTC.format(t.start()))));
+        u.append(setField("calendar:End", el("End", UTC.format(t.end()))));
+        if (allDayToo) {
+            u.append(setField("calendar:IsAllDayEvent", el("IsAllDayEvent", String.valueOf(t.allDay()))));
+        }
+    }
+
+    /** {@code t:SetItemField} of a calendar item field. */
+    public static String setField(String fieldUri, String valueXml) {
+        return "<t:SetItemField><t:FieldURI FieldURI=\"" + fieldUri + "\"/><t:CalendarItem>" + valueXml
+                + "</t:CalendarItem></t:SetItemField>";
+    }
+
+    /** {@code t:DeleteItemField} of a calendar item field. */
+    public static String deleteField(String fieldUri) {
+        return "<t:DeleteItemField><t:FieldURI FieldURI=\"" + fieldUri + "\"/></t:DeleteItemField>";
+    }
 }

@@ -55,8 +55,10 @@ import org.xml.sax.SAXParseException;
  * get the SOAP fault {@code ErrorSchemaValidation}, as Exchange answers. Implements CreateItem, UpdateItem (ChangeKey
  * conflicts per ConflictResolution; a new Recurrence drops a series' exceptions and deleted occurrences, a deleted
  * one makes the series a single item), DeleteItem, GetItem, FindItem (CalendarView expands recurrences) and
- * SyncFolderItems (server-side SyncState, MaxChangesReturned paging), UpdateFolder (DisplayName), edits made by a
- * person ({@link #userEdit}, {@link #userDelete}), extended properties keyed by (property set,
+ * SyncFolderItems (server-side SyncState, MaxChangesReturned paging; {@link #expireSyncStates} makes every state
+ * issued so far invalid, as a mailbox move or Exchange's state cleanup does), UpdateFolder (DisplayName), FindFolder
+ * and GetFolder (calendar folders: the default {@code calendar} directly under {@code msgfolderroot}, those of
+ * {@link #createFolder} under it, with DisplayName and TotalCount), edits made by a person ({@link #userEdit}, {@link #userDelete}), extended properties keyed by (property set,
  * name, type), Basic authentication and scripted {@code ErrorServerBusy} with {@code BackOffMilliseconds}.
  */
 public final class FakeEwsServer implements AutoCloseable {
@@ -123,6 +125,7 @@ public final class FakeEwsServer implements AutoCloseable {
     private final List<Long> busyScript = new ArrayList<>();
     private final String calendarFolderId;
     private long changeCounter;
+    private long responseBytes;
     private HttpServer server;
     private ExecutorService executor;
 
@@ -348,6 +351,19 @@ public final class FakeEwsServer implements AutoCloseable {
         return journal.count(e -> WRITE_OPERATIONS.contains(e.operation()));
     }
 
+    /** Bytes of the SOAP answers sent so far (bodies only; 401s and HTTP errors without body count 0). */
+    public synchronized long responseBytes() {
+        return responseBytes;
+    }
+
+    /**
+     * Every SyncState issued so far becomes invalid: the next SyncFolderItems with one of them gets
+     * {@code ErrorInvalidSyncStateData}, as after a mailbox move or when Exchange dropped old states.
+     */
+    public synchronized void expireSyncStates() {
+        syncStates.clear();
+    }
+
     public long count(String operation) {
         return journal.count(e -> operation.equals(e.operation()));
     }
@@ -389,6 +405,9 @@ public final class FakeEwsServer implements AutoCloseable {
             }
             journal.add(entry(ex, query, op, status, body));
             byte[] out = response.getBytes(StandardCharsets.UTF_8);
+            synchronized (this) {
+                responseBytes += out.length;
+            }
             ex.getResponseHeaders().set("Content-Type", "text/xml; charset=utf-8");
             ex.sendResponseHeaders(status, out.length);
             ex.getResponseBody().write(out);
@@ -555,6 +574,8 @@ public final class FakeEwsServer implements AutoCloseable {
             case "FindItem" -> findItem(op, sb);
             case "SyncFolderItems" -> syncFolderItems(op, sb);
             case "UpdateFolder" -> updateFolder(op, sb);
+            case "FindFolder" -> findFolder(op, sb);
+            case "GetFolder" -> getFolder(op, sb);
             default -> throw fault("ErrorInvalidRequest",
                     "The fake EWS server does not implement " + op.getLocalName() + ".", "");
         }
@@ -1003,6 +1024,74 @@ public final class FakeEwsServer implements AutoCloseable {
         sb.append("</m:ResponseMessages>");
     }
 
+    /**
+     * FindFolder: the calendar folders below the parent. The default calendar sits directly under
+     * {@code msgfolderroot}, the folders of {@link #createFolder} under the default calendar (where Outlook puts
+     * "other calendars"): Shallow lists the direct children, Deep all descendants. Answered as
+     * {@code t:CalendarFolder} with FolderId, ParentFolderId, FolderClass, DisplayName, TotalCount (single items and
+     * series) and ChildFolderCount.
+     */
+    private void findFolder(Element op, StringBuilder sb) {
+        boolean deep = "Deep".equals(attr(op, "Traversal"));
+        try {
+            List<String> found = new ArrayList<>();
+            for (Element p : children(child(op, "ParentFolderIds"))) {
+                String parent;
+                if ("DistinguishedFolderId".equals(p.getLocalName()) && "msgfolderroot".equals(attr(p, "Id"))) {
+                    parent = null;
+                } else {
+                    parent = folder(p);
+                }
+                if (parent == null) {
+                    found.add(calendarFolderId);
+                    if (deep) {
+                        found.addAll(otherFolders());
+                    }
+                } else if (parent.equals(calendarFolderId)) {
+                    found.addAll(otherFolders());
+                }
+            }
+            StringBuilder m = new StringBuilder("<m:RootFolder TotalItemsInView=\"").append(found.size())
+                    .append("\" IncludesLastItemInRange=\"true\"><t:Folders>");
+            for (String id : found) {
+                m.append(folderXml(id));
+            }
+            m.append("</t:Folders></m:RootFolder>");
+            sb.append("<m:ResponseMessages>").append(success("FindFolderResponseMessage", m.toString()))
+                    .append("</m:ResponseMessages>");
+        } catch (EwsFault f) {
+            sb.append("<m:ResponseMessages>").append(error("FindFolderResponseMessage", f, ""))
+                    .append("</m:ResponseMessages>");
+        }
+    }
+
+    /** GetFolder of calendar folders (by FolderId or the distinguished {@code calendar}). */
+    private void getFolder(Element op, StringBuilder sb) {
+        sb.append("<m:ResponseMessages>");
+        for (Element id : children(child(op, "FolderIds"))) {
+            try {
+                sb.append(success("GetFolderResponseMessage", "<m:Folders>" + folderXml(folder(id)) + "</m:Folders>"));
+            } catch (EwsFault f) {
+                sb.append(error("GetFolderResponseMessage", f, ""));
+            }
+        }
+        sb.append("</m:ResponseMessages>");
+    }
+
+    private List<String> otherFolders() {
+        return folders.keySet().stream().filter(id -> !id.equals(calendarFolderId)).toList();
+    }
+
+    private String folderXml(String id) {
+        long total = items.values().stream().filter(i -> i.masterId == null && i.folderId.equals(id)).count();
+        boolean isDefault = id.equals(calendarFolderId);
+        return "<t:CalendarFolder><t:FolderId Id=\"" + esc(id) + "\" ChangeKey=\"AgAAAA==\"/>"
+                + "<t:ParentFolderId Id=\"" + (isDefault ? "msgfolderroot" : esc(calendarFolderId))
+                + "\" ChangeKey=\"AQAAAA==\"/>" + el("FolderClass", "IPF.Appointment")
+                + el("DisplayName", folders.get(id)) + el("TotalCount", String.valueOf(total))
+                + el("ChildFolderCount", String.valueOf(isDefault ? folders.size() - 1 : 0)) + "</t:CalendarFolder>";
+    }
+
     // ---------------------------------------------------------------- edits made by a person
 
     /** DisplayName of a folder (as UpdateFolder left it), or null. */
@@ -1058,7 +1147,15 @@ public final class FakeEwsServer implements AutoCloseable {
      * as created. Not journaled. Returns its ItemId.
      */
     public synchronized String userCreate(String subject, Instant start, Instant end, String uid) {
-        Item item = new Item(newId("item"), calendarFolderId);
+        return userCreate(calendarFolderId, subject, start, end, uid);
+    }
+
+    /** {@link #userCreate(String, Instant, Instant, String)} in another calendar folder. */
+    public synchronized String userCreate(String folderId, String subject, Instant start, Instant end, String uid) {
+        if (!folders.containsKey(folderId)) {
+            throw new IllegalArgumentException("no folder " + folderId);
+        }
+        Item item = new Item(newId("item"), folderId);
         item.fields.put("ItemClass", textElement("ItemClass", "IPM.Appointment"));
         item.fields.put("Subject", textElement("Subject", subject));
         item.fields.put("UID", textElement("UID", uid));
@@ -1071,6 +1168,24 @@ public final class FakeEwsServer implements AutoCloseable {
         item.seq = ++changeCounter;
         items.put(item.id, item);
         return item.id;
+    }
+
+    /**
+     * A person deletes one occurrence of a series ("delete this occurrence"): it joins DeletedOccurrences (an
+     * exception at that time is removed), the series gets a new ChangeKey and SyncFolderItems reports it updated.
+     * Not journaled.
+     */
+    public synchronized void userDeleteOccurrence(String masterId, Instant originalStart) {
+        Item master = items.get(masterId);
+        if (master == null || !master.master()) {
+            throw new IllegalArgumentException("no series " + masterId);
+        }
+        master.deletedOccurrences.add(originalStart);
+        String exceptionId = master.exceptions.remove(originalStart);
+        if (exceptionId != null) {
+            items.remove(exceptionId);
+        }
+        bump(master, List.of("DeletedOccurrences"));
     }
 
     /** A person deletes a single item or a whole series: SyncFolderItems reports a Delete. Not journaled. */

@@ -9,6 +9,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -246,6 +247,37 @@ class FakeEwsServerTest {
         assertThat(post(sync("bogus", 5)).text("ResponseCode")).isEqualTo("ErrorInvalidSyncStateData");
         assertThat(post(sync(null, 0)).text("ResponseCode")).isEqualTo("ErrorSchemaValidation");
         assertThat(post(sync(null, 513)).text("ResponseCode")).isEqualTo("ErrorSchemaValidation");
+    }
+
+    private static String findFolder(String traversal, String parentXml) {
+        return HEAD + "<m:FindFolder Traversal=\"" + traversal + "\"><m:FolderShape><t:BaseShape>Default"
+                + "</t:BaseShape></m:FolderShape><m:ParentFolderIds>" + parentXml + "</m:ParentFolderIds>"
+                + "</m:FindFolder>" + TAIL;
+    }
+
+    @Test
+    void findFolderAndGetFolderListCalendarsAndExpiredSyncStatesAreInvalid() throws Exception {
+        String team = ews.createFolder("Team");
+        create("a", "2025-06-10T09:00:00Z", "2025-06-10T10:00:00Z");
+        ews.userCreate(team, "t", Instant.parse("2025-06-10T09:00:00Z"), Instant.parse("2025-06-10T10:00:00Z"), "u-t");
+        String root = "<t:DistinguishedFolderId Id=\"msgfolderroot\"/>";
+        Reply deep = post(findFolder("Deep", root));
+        assertThat(deep.all("DisplayName")).extracting(Element::getTextContent).containsExactly("calendar", "Team");
+        assertThat(deep.all("TotalCount")).extracting(Element::getTextContent).containsExactly("1", "1");
+        assertThat(post(findFolder("Shallow", root)).all("CalendarFolder")).hasSize(1);
+        assertThat(post(findFolder("Shallow", "<t:DistinguishedFolderId Id=\"calendar\"/>")).all("DisplayName"))
+                .extracting(Element::getTextContent).containsExactly("Team");
+        Reply get = post(HEAD + "<m:GetFolder><m:FolderShape><t:BaseShape>Default</t:BaseShape></m:FolderShape>"
+                + "<m:FolderIds><t:DistinguishedFolderId Id=\"calendar\"/><t:FolderId Id=\"" + team + "\"/>"
+                + "</m:FolderIds></m:GetFolder>" + TAIL);
+        assertThat(get.all("FolderId")).extracting(e -> e.getAttribute("Id"))
+                .containsExactly(ews.calendarFolderId(), team);
+
+        String state = post(sync(null, 10)).text("SyncState");
+        ews.expireSyncStates();
+        assertThat(post(sync(state, 10)).text("ResponseCode")).isEqualTo("ErrorInvalidSyncStateData");
+        assertThat(post(sync(null, 10)).all("Create")).hasSize(1);
+        assertThat(ews.responseBytes()).isPositive();
     }
 
     private static String updateFolder(String field, String valueXml) {

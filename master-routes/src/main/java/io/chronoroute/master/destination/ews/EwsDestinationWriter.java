@@ -725,34 +725,12 @@ public final class EwsDestinationWriter implements DestinationWriter {
         return t;
     }
 
-    /** A CalendarItem for CreateItem, children in schema order. */
+    /** A CalendarItem for CreateItem, children in schema order (our tags as extended properties, no UID). */
     private String createXml(DestinationEvent de) {
         CalendarEvent e = de.event();
-        EwsXml.Times t = times(e);
-        StringBuilder sb = new StringBuilder("<t:CalendarItem>");
-        if (e.title() != null) {
-            sb.append(EwsXml.el("Subject", e.title()));
-        }
-        sb.append(EwsXml.el("Sensitivity", EwsXml.sensitivity(e)));
-        String body = description(e);
-        if (body != null) {
-            sb.append("<t:Body BodyType=\"Text\">").append(EwsXml.esc(body)).append("</t:Body>");
-        }
-        tags(de).forEach((k, v) -> sb.append(EwsXml.ext(set, k, v)));
-        sb.append(EwsXml.el("Start", EwsXml.UTC.format(t.start()))).append(EwsXml.el("End", EwsXml.UTC.format(t.end())));
-        sb.append(EwsXml.el("IsAllDayEvent", String.valueOf(t.allDay())));
-        sb.append(EwsXml.el("LegacyFreeBusyStatus", EwsXml.freeBusy(e)));
-        if (e.location() != null) {
-            sb.append(EwsXml.el("Location", e.location()));
-        }
-        String rec = EwsXml.recurrence(e, t);
-        if (rec != null) {
-            sb.append(rec);
-        }
-        String win = EwsXml.windowsZone(t.zone());
-        sb.append("<t:StartTimeZone Id=\"").append(EwsXml.esc(win)).append("\"/>");
-        sb.append("<t:EndTimeZone Id=\"").append(EwsXml.esc(win)).append("\"/>");
-        return sb.append("</t:CalendarItem>").toString();
+        StringBuilder ext = new StringBuilder();
+        tags(de).forEach((k, v) -> ext.append(EwsXml.ext(set, k, v)));
+        return EwsXml.calendarItem(e, times(e), description(e), ext.toString(), null);
     }
 
     /**
@@ -796,23 +774,15 @@ public final class EwsDestinationWriter implements DestinationWriter {
 
     /** Subject, sensitivity, body, free/busy, location. */
     private void content(CalendarEvent e, StringBuilder u) {
-        u.append(e.title() == null ? delete("item:Subject") : set("item:Subject", EwsXml.el("Subject", e.title())));
-        u.append(set("item:Sensitivity", EwsXml.el("Sensitivity", EwsXml.sensitivity(e))));
-        String body = description(e);
-        u.append(body == null ? delete("item:Body")
-                : set("item:Body", "<t:Body BodyType=\"Text\">" + EwsXml.esc(body) + "</t:Body>"));
-        u.append(set("calendar:LegacyFreeBusyStatus", EwsXml.el("LegacyFreeBusyStatus", EwsXml.freeBusy(e))));
-        u.append(e.location() == null ? delete("calendar:Location")
-                : set("calendar:Location", EwsXml.el("Location", e.location())));
+        EwsXml.contentUpdates(e, description(e), u);
     }
 
     private static String set(String fieldUri, String valueXml) {
-        return "<t:SetItemField><t:FieldURI FieldURI=\"" + fieldUri + "\"/><t:CalendarItem>" + valueXml
-                + "</t:CalendarItem></t:SetItemField>";
+        return EwsXml.setField(fieldUri, valueXml);
     }
 
     private static String delete(String fieldUri) {
-        return "<t:DeleteItemField><t:FieldURI FieldURI=\"" + fieldUri + "\"/></t:DeleteItemField>";
+        return EwsXml.deleteField(fieldUri);
     }
 
     private EwsXml.Times times(CalendarEvent e) {
