@@ -40,7 +40,9 @@ import org.slf4j.LoggerFactory;
  * client id syntax and 409 on reuse (also of deleted ids), import requiring iCalUID, etag/sequence/updated,
  * If-Match 412, sync tokens (only on the last page, forbidden parameters, deletions, 410), paging, extended
  * property filters, recurrence instances, a per-user token bucket answering 403/429 and scripted failures, plus
- * {@code POST /batch/calendar/v3}, calendars get/insert/patch/update/delete (summary), and edits made "by a person in
+ * {@code POST /batch/calendar/v3}, calendars get/insert/patch/update/delete (summary), calendarList.patch (the
+ * user's colour of a calendar: backgroundColor/foregroundColor only with {@code colorRgbFormat=true}, else 400 as
+ * Google answers; colorId), and edits made "by a person in
  * the UI" ({@link #userEdit}, {@link #userDelete}: new etag and {@code updated}, seen by the sync token, not counted
  * as API writes). Point a client at {@link #baseUrl()}; requests arrive as {@code /calendar/v3/...}.
  *
@@ -258,6 +260,11 @@ public final class FakeGoogleCalendar implements AutoCloseable {
         return store.getCalendar(calendarId);
     }
 
+    /** The calendar's entry in the user's calendar list (colours included). */
+    public ObjectNode calendarListEntry(String calendarId) {
+        return store.calendarListEntry(calendarId);
+    }
+
     /**
      * A person edits the event in Google's UI: {@code patch} applied with patch semantics (a new etag and
      * {@code updated}, the sync token reports the event); not journaled and not in {@link #writes()}. Returns the
@@ -443,6 +450,11 @@ public final class FakeGoogleCalendar implements AutoCloseable {
                 && "GET".equals(method)) {
             return ok(n == 3 ? store.calendarList() : store.calendarListEntry(s.get(3)));
         }
+        if (n == 4 && s.get(0).equals("users") && s.get(1).equals("me") && s.get(2).equals("calendarList")
+                && "PATCH".equals(method)) {
+            return ok(store.patchCalendarListEntry(s.get(3), parse(body),
+                    "true".equalsIgnoreCase(GoogleCalendarStore.first(q, "colorRgbFormat"))));
+        }
         if (n >= 1 && s.get(0).equals("calendars")) {
             if (n == 1 && "POST".equals(method)) {
                 return ok(store.insertCalendar(parse(body)));
@@ -498,7 +510,7 @@ public final class FakeGoogleCalendar implements AutoCloseable {
     private static String operation(String method, List<String> s) {
         int n = s.size();
         if (n >= 3 && s.get(0).equals("users") && s.get(2).equals("calendarList")) {
-            return n == 3 ? "calendarList.list" : "calendarList.get";
+            return n == 3 ? "calendarList.list" : "PATCH".equals(method) ? "calendarList.patch" : "calendarList.get";
         }
         if (n == 1 && s.get(0).equals("calendars")) {
             return "calendars.insert";
