@@ -72,6 +72,7 @@ public final class FakeGoogleCalendar implements AutoCloseable {
     private final List<ScriptedFailure> scriptedBatches = new ArrayList<>();
     private volatile int requestsPerMinute;
     private volatile QuotaResponse quotaResponse;
+    private Runnable beforeNextWrite;
     private HttpServer server;
     private ExecutorService executor;
 
@@ -222,6 +223,14 @@ public final class FakeGoogleCalendar implements AutoCloseable {
         for (int i = 0; i < n; i++) {
             scripted.add(new ScriptedFailure(status, reason, retryAfterSeconds, false));
         }
+    }
+
+    /**
+     * Runs {@code edit} once, right before the next API write is applied (after it arrived): a person editing the
+     * event in Google's UI between a client's read and its write, so the write's If-Match meets a new etag (412).
+     */
+    public synchronized void beforeNextWrite(Runnable edit) {
+        this.beforeNextWrite = edit;
     }
 
     /**
@@ -387,6 +396,16 @@ public final class FakeGoogleCalendar implements AutoCloseable {
     }
 
     private void checkScriptedAndQuota(Map<String, List<String>> q, Headers headers, String op) {
+        Runnable hook = null;
+        synchronized (this) {
+            if (beforeNextWrite != null && WRITE_OPERATIONS.contains(op)) {
+                hook = beforeNextWrite;
+                beforeNextWrite = null;
+            }
+        }
+        if (hook != null) {
+            hook.run(); // outside the lock: the hook edits the store like a person would
+        }
         synchronized (this) {
             ScriptedFailure f = null;
             for (int i = 0; i < scripted.size() && f == null; i++) {

@@ -899,8 +899,7 @@ public class GoogleCalendarSource implements CalendarSource {
 
     /**
      * Renames ({@code calendars.patch} summary) and/or recolours ({@code calendarList.patch} backgroundColor with
-     * {@code colorRgbFormat=true}) the source's one calendar; nothing else of it is touched. Its events are read
-     * again at once, so they carry the new name.
+     * {@code colorRgbFormat=true}) the source's one calendar; nothing else of it is touched.
      */
     @Override
     public Applied renameCalendar(SourceConfig source, String name, String color) throws UpdateFailedException {
@@ -935,36 +934,12 @@ public class GoogleCalendarSource implements CalendarSource {
             String outcome = "Google calendar " + cal.id() + " of source '" + source.name() + "'"
                     + (name == null ? "" : " renamed to '" + name + "'") + (color == null ? "" : " coloured " + color);
             LOG.info("Source '{}': {}", source.name(), outcome);
-            List<ChangeBatch> reread = name == null ? List.of() : rereadAll(rt, renamed);
-            return new Applied(outcome, reread);
+            // the events' content did not change (the collector keeps them as they are); the dispatcher records the
+            // name, which the heartbeat's source_list reports, and events read from now on carry it
+            return new Applied(outcome, List.of());
         } catch (DestinationException e) {
             throw new UpdateFailedException("Google calendar of source '" + source.name() + "': " + e.getMessage(),
                     e.kind() == ErrorKind.PERMANENT, e);
-        }
-    }
-
-    /** Every series of the calendar as it is now (after a rename: the events carry the new calendar name). */
-    private List<ChangeBatch> rereadAll(Runtime rt, Cal cal) {
-        try {
-            Map<String, List<Event>> groups = new LinkedHashMap<>();
-            for (Event g : list(rt, cal, null, null).items()) {
-                groups.computeIfAbsent(GoogleSeries.seriesId(g), k -> new ArrayList<>()).add(g);
-            }
-            Map<String, FileEntry> held = heldFiles(rt.settings.source(), cal);
-            List<ChangeBatch> out = new ArrayList<>();
-            groups.forEach((id, items) -> {
-                if (held.containsKey(fileName(cal, id))) {
-                    ChangeBatch b = batch(rt, cal, id, items, true);
-                    if (b != null && b.kind() == ChangeBatch.Kind.PARSED) {
-                        out.add(b);
-                    }
-                }
-            });
-            return out;
-        } catch (DestinationException e) {
-            LOG.warn("Source '{}': cannot read the renamed calendar again ({}); the next full read carries the name",
-                    rt.settings.source(), e.getMessage());
-            return List.of();
         }
     }
 
