@@ -5,7 +5,6 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpServer;
 import io.chronoroute.agent.AgentProperties;
 import io.chronoroute.agent.collect.ChangeBatch;
 import io.chronoroute.agent.collect.ChangeCollector;
@@ -32,11 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -46,7 +41,6 @@ import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -72,8 +66,7 @@ class GoogleCalendarSourceTest {
     final MutableClock clock = MutableClock.at("2026-11-30T08:00:00Z");
     final List<Duration> waits = new CopyOnWriteArrayList<>();
     FakeGoogleCalendar fake;
-    HttpServer tokens;
-    final AtomicInteger issued = new AtomicInteger();
+    TokenEndpoint tokens;
     AgentProperties props;
     AgentState state;
     ChangeCollector collector;
@@ -88,7 +81,7 @@ class GoogleCalendarSourceTest {
     void setUp() throws IOException {
         fake = FakeGoogleCalendar.builder().clock(clock).build().start();
         cal = fake.primaryCalendarId();
-        tokens = tokenEndpoint();
+        tokens = new TokenEndpoint(CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN);
         props = new AgentProperties(AGENT, "t", "test", URI.create("http://127.0.0.1:1"), null,
                 Duration.ofSeconds(30), Duration.ofSeconds(1), Duration.ofSeconds(1), 5000, 20, Duration.ofSeconds(5),
                 Duration.ofMinutes(1), "UTC");
@@ -109,7 +102,7 @@ class GoogleCalendarSourceTest {
     void tearDown() {
         watched.forEach(l -> l.detachAppender(log));
         fake.close();
-        tokens.stop(0);
+        tokens.close();
         state.close();
     }
 
@@ -122,7 +115,7 @@ class GoogleCalendarSourceTest {
         });
         source.backoff(new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(16), 4, () -> 0.5));
         source.register(SOURCE, CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, calendars, "", allowUpdates,
-                fake.baseUrl(), "http://127.0.0.1:" + tokens.getAddress().getPort() + "/token", 5000L, 10.0);
+                fake.baseUrl(), tokens.uri(), 5000L, 10.0);
         config = registry.find(SOURCE).orElseThrow();
     }
 
@@ -572,7 +565,7 @@ class GoogleCalendarSourceTest {
         poll();
         fake.failNext(4, 500, "backendError", 0);
         poll();
-        assertThat(issued.get()).isPositive(); // the refresh token was used
+        assertThat(tokens.issued()).isPositive(); // the refresh token was used
         assertThat(log.list).isNotEmpty();
         for (ILoggingEvent ev : log.list) {
             assertThat(ev.getFormattedMessage()).doesNotContain(CLIENT_SECRET).doesNotContain(REFRESH_TOKEN)
@@ -581,27 +574,5 @@ class GoogleCalendarSourceTest {
         assertThat(source.state(config).toString()).doesNotContain(CLIENT_SECRET).doesNotContain(REFRESH_TOKEN);
         assertThat(GoogleSourceSettings.of(SOURCE, CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, "", "", true, null, null,
                 null, null).toString()).doesNotContain(CLIENT_SECRET).doesNotContain(REFRESH_TOKEN);
-    }
-
-    // ------------------------------------------------------------------ OAuth token endpoint
-
-    /** Refresh grant only: the right client and refresh token get a fresh access token. */
-    HttpServer tokenEndpoint() throws IOException {
-        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 8);
-        server.createContext("/token", ex -> {
-            String form = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-            boolean ok = form.contains("grant_type=refresh_token") && form.contains("client_id=" + CLIENT_ID)
-                    && form.contains("client_secret=" + CLIENT_SECRET) && form.contains("refresh_token=" + REFRESH_TOKEN);
-            String body = ok ? "{\"access_token\":\"atoken-" + issued.incrementAndGet() + "\",\"expires_in\":3600}"
-                    : "{\"error\":\"invalid_grant\"}";
-            byte[] out = body.getBytes(StandardCharsets.UTF_8);
-            ex.getResponseHeaders().set("Content-Type", "application/json");
-            ex.sendResponseHeaders(ok ? 200 : 400, out.length);
-            try (OutputStream os = ex.getResponseBody()) {
-                os.write(out);
-            }
-        });
-        server.start();
-        return server;
     }
 }
