@@ -435,6 +435,15 @@ class GoogleCalendarSourceTest {
         assertThat(source.applyEventUpdate(config, "update", held("from-master-1@example.org", null), null).outcome())
                 .startsWith("already applied");
 
+        // a field the master cleared is cleared in Google (JSON null in the patch), the rest stays
+        CalendarSource.Applied cleared = source.applyEventUpdate(config, "update",
+                held("from-master-1@example.org", null).toBuilder().description(null).build(), null);
+        collector.collect(cleared.reread());
+        assertThat(fake.storedEvents(cal).get(0).has("description")).isFalse();
+        assertThat(fake.storedEvents(cal).get(0).path("extendedProperties").path("private").path("crm").asText())
+                .isEqualTo("deal-42");
+        assertThat(held("from-master-1@example.org", null).description()).isNull();
+
         CalendarSource.Applied deleted = source.applyEventUpdate(config, "delete",
                 CalendarEvent.builder().uid("from-master-1@example.org").start(EventTime.ofDate(LocalDate.EPOCH)).build(),
                 storedHash(held("from-master-1@example.org", null)));
@@ -446,7 +455,7 @@ class GoogleCalendarSourceTest {
                 .start(EventTime.ofDate(LocalDate.EPOCH)).build(), null).outcome()).startsWith("already gone");
 
         assertThat(fake.writes()).extracting(GoogleWrite::operation)
-                .containsExactly("events.insert", "events.patch", "events.delete");
+                .containsExactly("events.insert", "events.patch", "events.patch", "events.delete");
         assertThat(fake.writes()).extracting(GoogleWrite::sendUpdates).containsOnly("none");
     }
 
