@@ -9,6 +9,7 @@ import io.chronoroute.processors.model.EventTime;
 import io.chronoroute.processors.sync.SyncKey;
 import io.chronoroute.providers.google.GoogleEventContent;
 import io.chronoroute.providers.google.GoogleEventReader;
+import io.chronoroute.providers.google.GoogleSeries;
 
 import java.time.Duration;
 import java.time.LocalDateTime;
@@ -46,7 +47,8 @@ public final class GoogleEventMapper {
     public static final String KEY = "chronorouteKey";
     public static final String HASH = "chronorouteHash";
     public static final String ORIGIN = "chronorouteOrigin";
-    public static final String OWNER = "chronorouteOwner";
+    /** Shared with the agent's Google source, which skips the events carrying it ({@link GoogleSeries}). */
+    public static final String OWNER = GoogleSeries.MASTER_OWNER_TAG;
     public static final String RID = "chronorouteRid";
     public static final String SERIES = "chronorouteSeries";
 
