@@ -16,7 +16,6 @@ import io.chronoroute.agent.state.AgentState;
 import io.chronoroute.agent.state.FileEntry;
 import io.chronoroute.agent.update.UpdateFailedException;
 import io.chronoroute.processors.model.CalendarEvent;
-import io.chronoroute.processors.model.EventTime;
 import io.chronoroute.processors.model.Origin;
 import io.chronoroute.processors.problem.InputProblem;
 import io.chronoroute.processors.sync.ContentHash;
