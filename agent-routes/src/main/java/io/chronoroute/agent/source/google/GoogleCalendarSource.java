@@ -216,14 +216,23 @@ public class GoogleCalendarSource implements CalendarSource {
             registry.markRead(source.name(), clock.instant());
             return out;
         } catch (DestinationException e) {
-            String reason = reason(e);
-            if (!reason.equals(rt.error)) {
-                LOG.warn("Source '{}': {}. Its events are kept (not taken as deleted); read again on the next poll",
-                        source.name(), reason);
-            }
-            rt.error = reason;
-            return List.of();
+            return failed(rt, reason(e));
+        } catch (RuntimeException e) {
+            // a bug or an answer we cannot map: reported like an outage, never a partial read that deletes
+            LOG.debug("Source '{}': read failed", source.name(), e);
+            return failed(rt, "the answer of Google cannot be used: " + e.getClass().getSimpleName()
+                    + (e.getMessage() == null ? "" : " " + e.getMessage()));
         }
+    }
+
+    private List<ChangeBatch> failed(Runtime rt, String reason) {
+        rt.pending.clear();
+        if (!reason.equals(rt.error)) {
+            LOG.warn("Source '{}': {}. Its events are kept (not taken as deleted); read again on the next poll",
+                    rt.settings.source(), reason);
+        }
+        rt.error = reason;
+        return List.of();
     }
 
     /** The collector stored the last read: each calendar's sync token becomes its cursor, confirmed now. */
