@@ -22,6 +22,7 @@ public final class DiscoverCommand {
     static Map<String, Discoverer> kinds() {
         Map<String, Discoverer> m = new LinkedHashMap<>();
         m.put("ews", new EwsDiscoverer());
+        m.put("google", new io.chronoroute.agent.source.google.GoogleDiscoverer());
         return m;
     }
 

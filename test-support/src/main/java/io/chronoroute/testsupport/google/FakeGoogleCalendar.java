@@ -40,7 +40,9 @@ import org.slf4j.LoggerFactory;
  * client id syntax and 409 on reuse (also of deleted ids), import requiring iCalUID, etag/sequence/updated,
  * If-Match 412, sync tokens (only on the last page, forbidden parameters, deletions, 410), paging, extended
  * property filters, recurrence instances, a per-user token bucket answering 403/429 and scripted failures, plus
- * {@code POST /batch/calendar/v3}, calendars get/insert/patch/update/delete (summary), and edits made "by a person in
+ * {@code POST /batch/calendar/v3}, calendars get/insert/patch/update/delete (summary), calendarList.patch (the
+ * user's colour of a calendar: backgroundColor/foregroundColor only with {@code colorRgbFormat=true}, else 400 as
+ * Google answers; colorId), and edits made "by a person in
  * the UI" ({@link #userEdit}, {@link #userDelete}: new etag and {@code updated}, seen by the sync token, not counted
  * as API writes). Point a client at {@link #baseUrl()}; requests arrive as {@code /calendar/v3/...}.
  *
@@ -70,6 +72,7 @@ public final class FakeGoogleCalendar implements AutoCloseable {
     private final List<ScriptedFailure> scriptedBatches = new ArrayList<>();
     private volatile int requestsPerMinute;
     private volatile QuotaResponse quotaResponse;
+    private Runnable beforeNextWrite;
     private HttpServer server;
     private ExecutorService executor;
 
@@ -223,6 +226,14 @@ public final class FakeGoogleCalendar implements AutoCloseable {
     }
 
     /**
+     * Runs {@code edit} once, right before the next API write is applied (after it arrived): a person editing the
+     * event in Google's UI between a client's read and its write, so the write's If-Match meets a new etag (412).
+     */
+    public synchronized void beforeNextWrite(Runnable edit) {
+        this.beforeNextWrite = edit;
+    }
+
+    /**
      * Like {@link #failNext}, but only event writes (insert/import/update/patch/delete, batch parts included) take
      * these failures; reads pass. Queued with the others in one order: each call takes the first failure it may.
      */
@@ -256,6 +267,11 @@ public final class FakeGoogleCalendar implements AutoCloseable {
     /** The calendar resource (id, summary, description, timeZone, etag) as {@code calendars.get} answers. */
     public ObjectNode calendar(String calendarId) {
         return store.getCalendar(calendarId);
+    }
+
+    /** The calendar's entry in the user's calendar list (colours included). */
+    public ObjectNode calendarListEntry(String calendarId) {
+        return store.calendarListEntry(calendarId);
     }
 
     /**
@@ -380,6 +396,16 @@ public final class FakeGoogleCalendar implements AutoCloseable {
     }
 
     private void checkScriptedAndQuota(Map<String, List<String>> q, Headers headers, String op) {
+        Runnable hook = null;
+        synchronized (this) {
+            if (beforeNextWrite != null && WRITE_OPERATIONS.contains(op)) {
+                hook = beforeNextWrite;
+                beforeNextWrite = null;
+            }
+        }
+        if (hook != null) {
+            hook.run(); // outside the lock: the hook edits the store like a person would
+        }
         synchronized (this) {
             ScriptedFailure f = null;
             for (int i = 0; i < scripted.size() && f == null; i++) {
@@ -443,6 +469,11 @@ public final class FakeGoogleCalendar implements AutoCloseable {
                 && "GET".equals(method)) {
             return ok(n == 3 ? store.calendarList() : store.calendarListEntry(s.get(3)));
         }
+        if (n == 4 && s.get(0).equals("users") && s.get(1).equals("me") && s.get(2).equals("calendarList")
+                && "PATCH".equals(method)) {
+            return ok(store.patchCalendarListEntry(s.get(3), parse(body),
+                    "true".equalsIgnoreCase(GoogleCalendarStore.first(q, "colorRgbFormat"))));
+        }
         if (n >= 1 && s.get(0).equals("calendars")) {
             if (n == 1 && "POST".equals(method)) {
                 return ok(store.insertCalendar(parse(body)));
@@ -498,7 +529,7 @@ public final class FakeGoogleCalendar implements AutoCloseable {
     private static String operation(String method, List<String> s) {
         int n = s.size();
         if (n >= 3 && s.get(0).equals("users") && s.get(2).equals("calendarList")) {
-            return n == 3 ? "calendarList.list" : "calendarList.get";
+            return n == 3 ? "calendarList.list" : "PATCH".equals(method) ? "calendarList.patch" : "calendarList.get";
         }
         if (n == 1 && s.get(0).equals("calendars")) {
             return "calendars.insert";

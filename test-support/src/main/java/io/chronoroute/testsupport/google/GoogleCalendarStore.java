@@ -50,6 +50,10 @@ final class GoogleCalendarStore {
         String timeZone;
         final boolean primary;
         String etag;
+        /** The user's calendar list entry: colours (#rrggbb) and colour index; null = Google's default. */
+        String backgroundColor;
+        String foregroundColor;
+        String colorId;
         final Map<String, Ev> events = new LinkedHashMap<>();
 
         Cal(String id, String summary, String timeZone, boolean primary) {
@@ -164,6 +168,38 @@ final class GoogleCalendarStore {
         return calendarListEntry(cal(calendarId));
     }
 
+    /**
+     * {@code calendarList.patch}: the user's view of a calendar. RGB colours are accepted only with
+     * {@code colorRgbFormat=true} (the documented switch that makes Google write them; refused here without it so a
+     * client that forgets it fails in tests), as {@code #rrggbb};
+     * {@code summaryOverride} and {@code colorId} kept as given. The calendar itself (summary) is not changed.
+     */
+    synchronized ObjectNode patchCalendarListEntry(String calendarId, JsonNode body, boolean colorRgbFormat) {
+        Cal c = cal(calendarId);
+        ObjectNode patch = requireObject(body);
+        for (String field : List.of("backgroundColor", "foregroundColor")) {
+            if (patch.hasNonNull(field)) {
+                if (!colorRgbFormat) {
+                    throw GoogleApiException.badRequest("invalid", "colorRgbFormat must be true to set " + field + ".");
+                }
+                if (!patch.get(field).asText().matches("#[0-9a-fA-F]{6}")) {
+                    throw GoogleApiException.badRequest("invalid", "Invalid " + field + " value.");
+                }
+            }
+        }
+        if (patch.hasNonNull("backgroundColor")) {
+            c.backgroundColor = patch.get("backgroundColor").asText().toLowerCase(Locale.ROOT);
+            c.colorId = null;
+        }
+        if (patch.hasNonNull("foregroundColor")) {
+            c.foregroundColor = patch.get("foregroundColor").asText().toLowerCase(Locale.ROOT);
+        }
+        if (patch.hasNonNull("colorId")) {
+            c.colorId = patch.get("colorId").asText();
+        }
+        return calendarListEntry(c);
+    }
+
     synchronized ObjectNode insertCalendar(JsonNode body) {
         String summary = body.path("summary").asText("");
         if (summary.isBlank()) {
@@ -239,6 +275,15 @@ final class GoogleCalendarStore {
         n.putArray("defaultReminders");
         if (c.primary) {
             n.put("primary", true);
+        }
+        if (c.backgroundColor != null) {
+            n.put("backgroundColor", c.backgroundColor);
+        }
+        if (c.foregroundColor != null) {
+            n.put("foregroundColor", c.foregroundColor);
+        }
+        if (c.colorId != null) {
+            n.put("colorId", c.colorId);
         }
         return n;
     }

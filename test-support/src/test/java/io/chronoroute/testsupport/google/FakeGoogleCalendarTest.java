@@ -334,6 +334,20 @@ class FakeGoogleCalendarTest {
     }
 
     @Test
+    void calendarListPatchSetsTheUsersColourOnlyWithColorRgbFormat() throws Exception {
+        String entry = "calendar/v3/users/me/calendarList/primary";
+        assertThat(send("PATCH", entry, "{\"backgroundColor\":\"#FF0000\"}").status()).isEqualTo(400);
+        assertThat(send("PATCH", entry + "?colorRgbFormat=true", "{\"backgroundColor\":\"red\"}").status())
+                .isEqualTo(400);
+        Reply ok = send("PATCH", entry + "?colorRgbFormat=true", "{\"backgroundColor\":\"#FF0000\"}");
+        assertThat(ok.status()).isEqualTo(200);
+        assertThat(ok.json().path("backgroundColor").asText()).isEqualTo("#ff0000");
+        assertThat(send("GET", entry, null).json().path("backgroundColor").asText()).isEqualTo("#ff0000");
+        assertThat(fake.calendar("primary").path("summary").asText()).isEqualTo(FakeGoogleCalendar.DEFAULT_PRIMARY_ID);
+        assertThat(fake.count("calendarList.patch")).isEqualTo(3);
+    }
+
+    @Test
     void batchRunsEachPartAndCountsEachAgainstQuota() throws Exception {
         fake.requestsPerMinute(2);
         String boundary = "b0undary";

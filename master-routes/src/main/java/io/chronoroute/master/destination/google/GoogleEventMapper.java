@@ -1,31 +1,28 @@
 package io.chronoroute.master.destination.google;
 
-import com.google.api.client.util.DateTime;
 import com.google.api.services.calendar.model.Event;
 import com.google.api.services.calendar.model.EventDateTime;
 import io.chronoroute.master.destination.DestinationEvent;
 import io.chronoroute.master.destination.RemoteEvent;
-import io.chronoroute.processors.model.Attendee;
 import io.chronoroute.processors.model.CalendarEvent;
 import io.chronoroute.processors.model.EventTime;
-import io.chronoroute.processors.model.Person;
 import io.chronoroute.processors.sync.SyncKey;
-import io.chronoroute.providers.common.AttendeeText;
+import io.chronoroute.providers.google.GoogleEventContent;
+import io.chronoroute.providers.google.GoogleEventReader;
+import io.chronoroute.providers.google.GoogleSeries;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneId;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
- * {@link CalendarEvent} → Google {@link Event}, and our tags back.
+ * {@link CalendarEvent} → Google {@link Event}, and our tags back. The content itself (times, recurrence,
+ * attendees as text, transparency, visibility, status) is {@link GoogleEventContent}'s and the way back
+ * {@link GoogleEventReader}'s, shared with the agent's Google source (provider-clients); this class adds our tags,
+ * overrides as instances, and the reset of an occurrence.
  * <ul>
  *   <li>Times: timed = {@code dateTime} with the offset valid at that instant + {@code timeZone} (IANA), so Google
  *       keeps the wall-clock time across DST; all-day = {@code date}; floating = placed in the destination's
@@ -50,22 +47,23 @@ public final class GoogleEventMapper {
     public static final String KEY = "chronorouteKey";
     public static final String HASH = "chronorouteHash";
     public static final String ORIGIN = "chronorouteOrigin";
-    public static final String OWNER = "chronorouteOwner";
+    /** Shared with the agent's Google source, which skips the events carrying it ({@link GoogleSeries}). */
+    public static final String OWNER = GoogleSeries.MASTER_OWNER_TAG;
     public static final String RID = "chronorouteRid";
     public static final String SERIES = "chronorouteSeries";
 
-    private static final DateTimeFormatter BASIC_UTC = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
-            .withZone(ZoneOffset.UTC);
     private static final int MAX_PROPERTY_VALUE = 1024;
 
     private final String owner;
     private final ZoneId floatingZone;
     private final boolean attendeesInDescription;
+    private final GoogleEventContent content;
 
     public GoogleEventMapper(String owner, ZoneId floatingZone, boolean attendeesInDescription) {
         this.owner = owner;
         this.floatingZone = floatingZone;
         this.attendeesInDescription = attendeesInDescription;
+        this.content = new GoogleEventContent(floatingZone, attendeesInDescription);
     }
 
     /** The body of an insert/update of {@code de} (for an override: of its instance). */
@@ -158,19 +156,7 @@ public final class GoogleEventMapper {
 
     /** The event as {@link #toGoogle} writes it, without tags (for field-by-field comparisons). */
     Event written(CalendarEvent e) {
-        Event g = content(e);
-        if (e.recurrenceId() != null) {
-            g.setOriginalStartTime(time(e.recurrenceId()));
-            if ("CANCELLED".equalsIgnoreCase(e.status())) {
-                g.setStatus("cancelled");
-            }
-        } else {
-            List<String> lines = recurrence(e);
-            if (!lines.isEmpty()) {
-                g.setRecurrence(lines);
-            }
-        }
-        return g;
+        return content.written(e);
     }
 
     /** True when {@code g} carries our owner tag and the given identity. */
@@ -184,65 +170,15 @@ public final class GoogleEventMapper {
     }
 
     private Event content(CalendarEvent e) {
-        Event g = new Event();
-        g.setSummary(e.title());
-        g.setDescription(description(e));
-        g.setLocation(e.location());
-        g.setStart(time(e.start()));
-        EventTime end = e.end();
-        if (end == null) {
-            end = e.start().isDate() ? EventTime.ofDate(e.start().date().plusDays(1)) : e.start();
-        }
-        g.setEnd(time(end));
-        if ("TRANSPARENT".equalsIgnoreCase(e.transparency()) || "FREE".equalsIgnoreCase(e.busyStatus())) {
-            g.setTransparency("transparent");
-        } else if (e.transparency() != null || e.busyStatus() != null) {
-            g.setTransparency("opaque");
-        }
-        if (e.classification() != null) {
-            String c = e.classification().toUpperCase(Locale.ROOT);
-            g.setVisibility(c.equals("PRIVATE") || c.equals("CONFIDENTIAL") ? "private" : "default");
-        }
-        g.setStatus("TENTATIVE".equalsIgnoreCase(e.status()) ? "tentative" : "confirmed");
-        return g;
-    }
-
-    private String description(CalendarEvent e) {
-        return AttendeeText.description(e, attendeesInDescription);
+        return content.content(e);
     }
 
     EventDateTime time(EventTime t) {
-        EventDateTime d = new EventDateTime();
-        if (t.isDate()) {
-            return d.setDate(new DateTime(t.date().toString()));
-        }
-        Instant instant = t.toInstant(floatingZone);
-        ZoneId zone = t.isFloating() ? floatingZone : t.zoneId();
-        int offsetMinutes = zone.getRules().getOffset(instant).getTotalSeconds() / 60;
-        return d.setDateTime(new DateTime(false, instant.toEpochMilli(), offsetMinutes)).setTimeZone(zone.getId());
+        return content.time(t);
     }
 
     private List<String> recurrence(CalendarEvent e) {
-        List<String> lines = new ArrayList<>();
-        for (String r : e.rrules()) {
-            lines.add(r.regionMatches(true, 0, "RRULE:", 0, 6) ? r : "RRULE:" + r);
-        }
-        boolean allDay = e.isAllDay();
-        for (EventTime x : e.exdates()) {
-            lines.add(dateLine("EXDATE", x, allDay));
-        }
-        for (EventTime x : e.rdates()) {
-            lines.add(dateLine("RDATE", x, allDay));
-        }
-        return lines;
-    }
-
-    private String dateLine(String name, EventTime t, boolean allDay) {
-        if (allDay || t.isDate()) {
-            LocalDateTime local = t.isDate() ? t.date().atStartOfDay() : t.localDateTime();
-            return name + ";VALUE=DATE:" + local.toLocalDate().format(DateTimeFormatter.BASIC_ISO_DATE);
-        }
-        return name + ":" + BASIC_UTC.format(t.toInstant(floatingZone));
+        return content.recurrence(e);
     }
 
     /** {@code template}'s form (date/zoned/floating) at the time of {@code at}. */

@@ -1,4 +1,4 @@
-package io.chronoroute.master.destination.google;
+package io.chronoroute.providers.google;
 
 import com.google.api.client.util.DateTime;
 import com.google.api.services.calendar.model.Event;
@@ -22,15 +22,16 @@ import java.util.Objects;
 import java.util.regex.Pattern;
 
 /**
- * Google {@link Event} → {@link CalendarEvent}, the inverse of what {@link GoogleEventMapper} writes (two-way sync,
- * issue #9). Comparisons are made in Google's form: the consolidated event is mapped with the same mapper and each
+ * Google {@link Event} → {@link CalendarEvent}, the inverse of what {@link GoogleEventContent} writes (two-way sync,
+ * issue #9). Comparisons are made in Google's form: the consolidated event is mapped with the same mapping and each
  * written field is compared with what Google now shows; only a field that differs is read back. This keeps every
  * distinction Google cannot hold (floating vs zoned, PRIVATE vs CONFIDENTIAL, a missing end, busy status FREE vs
  * TRANSPARENT) exactly as the consolidated event has it, so an object nobody edited maps back to the consolidated
- * event itself, and edits of fields we never write (attendees, reminders, colorId) are no edit at all. Public
- * entry: {@link GoogleEventMapper#fromGoogle(Event, CalendarEvent)}.
+ * event itself, and edits of fields we never write (attendees, reminders, colorId) are no edit at all. Used by the
+ * master's Google destination (its {@code GoogleEventMapper.fromGoogle}) and, without a consolidated event, by the
+ * agent's Google source ({@link GoogleSeries}); it lives here so both read Google the same way.
  */
-final class GoogleEventReader {
+public final class GoogleEventReader {
 
     private static final DateTimeFormatter BASIC_LOCAL = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss");
     /** Our attendee block at the end of a description, for a read without the consolidated event. */
@@ -39,15 +40,19 @@ final class GoogleEventReader {
 
     private final ZoneId floatingZone;
     private final boolean attendeesInDescription;
-    private final GoogleEventMapper mapper;
+    private final GoogleEventContent mapper;
 
-    GoogleEventReader(ZoneId floatingZone, boolean attendeesInDescription) {
+    public GoogleEventReader(ZoneId floatingZone, boolean attendeesInDescription) {
         this.floatingZone = floatingZone;
         this.attendeesInDescription = attendeesInDescription;
-        this.mapper = new GoogleEventMapper("", floatingZone, attendeesInDescription);
+        this.mapper = new GoogleEventContent(floatingZone, attendeesInDescription);
     }
 
-    CalendarEvent read(Event g, CalendarEvent c) {
+    /**
+     * {@code g} merged into {@code c} (the event it was written from), field by field in Google's form; with
+     * {@code c} null the written fields only (uid, organizer, attendees, sequence, times of creation stay unset).
+     */
+    public CalendarEvent read(Event g, CalendarEvent c) {
         Event w = c == null ? null : mapper.written(c);
         CalendarEvent.Builder b = c == null ? CalendarEvent.builder() : c.toBuilder();
         if (w == null || !Objects.equals(text(g.getSummary()), text(w.getSummary()))) {
