@@ -61,12 +61,15 @@ public interface CalendarSource {
             throws UpdateFailedException;
 
     /**
-     * Renames and/or recolours the source's calendar for real (the master's {@code calendar_metadata}).
+     * Renames and/or recolours one of the source's calendars for real (the master's {@code calendar_metadata}).
      *
-     * @param name  the new name, or null to keep it
-     * @param color the new colour (e.g. {@code #FF0000}), or null to keep it
+     * @param calendarId the calendar as the source reports it in its events' {@code calendar_id}: the source name
+     *                   for a source of one calendar, the source's own stable id for one of several
+     * @param name       the new name, or null to keep it
+     * @param color      the new colour (e.g. {@code #FF0000}), or null to keep it
      */
-    Applied renameCalendar(SourceConfig source, String name, String color) throws UpdateFailedException;
+    Applied renameCalendar(SourceConfig source, String calendarId, String name, String color)
+            throws UpdateFailedException;
 
     /** How the source is doing now, for {@code /actuator/health} and {@code stats.source_list}. */
     SourceState state(SourceConfig source);

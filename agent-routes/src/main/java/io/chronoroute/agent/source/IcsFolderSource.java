@@ -705,11 +705,12 @@ public class IcsFolderSource implements CalendarSource {
      * like any write-back (text kept, mode kept, atomic); a file that already says so is not touched. The caller
      * records the name, which the agent reports from then on.
      *
-     * @param name  the new name, or null to keep it
-     * @param color the new colour as given (e.g. {@code #FF0000}), or null to keep it
+     * @param calendarId the source name (a folder is one calendar)
+     * @param name       the new name, or null to keep it
+     * @param color      the new colour as given (e.g. {@code #FF0000}), or null to keep it
      */
     @Override
-    public Applied renameCalendar(SourceConfig source, String name, String color) throws UpdateFailedException {
+    public Applied renameCalendar(SourceConfig source, String calendarId, String name, String color) throws UpdateFailedException {
         if (!source.allowEventUpdates()) {
             throw new UpdateFailedException("calendar of source '" + source.name() + "' is read-only "
                     + "(allowEventUpdates=false)", true);

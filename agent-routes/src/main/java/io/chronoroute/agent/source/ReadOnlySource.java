@@ -17,7 +17,7 @@ public interface ReadOnlySource extends CalendarSource {
     }
 
     @Override
-    default Applied renameCalendar(SourceConfig source, String name, String color) throws UpdateFailedException {
+    default Applied renameCalendar(SourceConfig source, String calendarId, String name, String color) throws UpdateFailedException {
         throw new UpdateFailedException(refusal(source), true);
     }
 }

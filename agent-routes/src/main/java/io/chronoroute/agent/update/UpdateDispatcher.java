@@ -209,14 +209,14 @@ public class UpdateDispatcher {
         String color = textOrNull(data, "color");
         SourceConfig source = sources.find(calendarId).orElse(null);
         if (source == null) {
+            // one of several calendars of a source (Exchange, Google, CalDAV, Outlook for Mac): found by its events
             var holder = state.read(tx -> tx.findCurrent(e -> calendarId.equals(e.event().path("calendar_id").asText(null))));
             if (holder == null) {
                 throw new UpdateFailedException("no calendar '" + calendarId + "' in agent '" + agentId + "'", true);
             }
-            String why = sources.find(holder.source()).flatMap(s -> sources.implementationOf(s).map(k -> k.refusal(s)))
-                    .orElse(null);
-            throw new UpdateFailedException("calendar '" + calendarId + "' of source '" + holder.source()
-                    + "' is read-only" + (why == null ? "" : ": " + why), true);
+            source = sources.find(holder.source()).orElseThrow(() -> new UpdateFailedException("calendar '"
+                    + calendarId + "' of source '" + holder.source() + "' is read-only: the source is not running",
+                    true));
         }
         CalendarSource writer;
         try {
@@ -238,7 +238,7 @@ public class UpdateDispatcher {
             tx.putCalendarMetadata(calendarId, merged);
             return null;
         });
-        CalendarSource.Applied applied = writer.renameCalendar(source, name, color);
+        CalendarSource.Applied applied = writer.renameCalendar(source, calendarId, name, color);
         collect(applied);
         return applied.outcome();
     }

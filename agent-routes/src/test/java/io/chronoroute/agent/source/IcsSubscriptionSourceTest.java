@@ -344,7 +344,7 @@ class IcsSubscriptionSourceTest {
                     assertThat(ex.getMessage()).contains("'" + SOURCE + "'").contains("ICS subscription")
                             .contains("read-only");
                 });
-        assertThatThrownBy(() -> source.renameCalendar(config(), "New name", null))
+        assertThatThrownBy(() -> source.renameCalendar(config(), config().name(), "New name", null))
                 .isInstanceOfSatisfying(UpdateFailedException.class, ex -> assertThat(ex.permanent()).isTrue());
         assertThat(source.refusal(config())).contains("read-only");
         assertThat(source.state(config()).notWritableReason()).isEqualTo(source.refusal(config()));

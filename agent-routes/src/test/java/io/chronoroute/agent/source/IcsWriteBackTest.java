@@ -343,13 +343,13 @@ class IcsWriteBackTest {
         poll("a.ics");
         poll("b.ics");
 
-        IcsFolderSource.Applied applied = source.renameCalendar(config, "Team, renamed", "#FF0000");
+        IcsFolderSource.Applied applied = source.renameCalendar(config, config.name(), "Team, renamed", "#FF0000");
         collector.collect(applied.reread());
 
         assertThat(Files.readString(a)).contains("X-WR-CALNAME:Team\\, renamed\r\n").doesNotContain("COLOR").contains(U1);
         assertThat(Files.readString(b)).contains("X-WR-CALNAME:Team\\, renamed\r\n", "X-APPLE-CALENDAR-COLOR:#FF0000\r\n", U2)
                 .doesNotContain("Old name");
-        assertThat(source.renameCalendar(config, "Team, renamed", "#FF0000").reread()).isEmpty(); // nothing to rewrite
+        assertThat(source.renameCalendar(config, config.name(), "Team, renamed", "#FF0000").reread()).isEmpty(); // nothing to rewrite
     }
 
     @Test
@@ -361,7 +361,7 @@ class IcsWriteBackTest {
         assertThatThrownBy(() -> source.applyEventUpdate(readOnly, "update", stored("u1"), null))
                 .isInstanceOfSatisfying(UpdateFailedException.class, e -> assertThat(e.permanent()).isTrue())
                 .hasMessageContaining("read-only");
-        assertThatThrownBy(() -> source.renameCalendar(readOnly, "New", null))
+        assertThatThrownBy(() -> source.renameCalendar(readOnly, readOnly.name(), "New", null))
                 .isInstanceOfSatisfying(UpdateFailedException.class, e -> assertThat(e.permanent()).isTrue())
                 .hasMessageContaining("read-only");
         assertThat(Files.readString(file)).isEqualTo(Ics.calendar(U1));

@@ -253,7 +253,7 @@ class UpdateDispatcherTest {
         assertThat(dispatcher.apply(update("o-2", "calendar_metadata", rename("mail", "Renamed", null))))
                 .isEqualTo(UpdateDispatcher.Outcome.REJECTED);
         assertThat(lastBody("o-2")).contains("Outlook for Mac");
-        assertThatThrownBy(() -> outlook.renameCalendar(registry.find("mail").orElseThrow(), "x", null))
+        assertThatThrownBy(() -> outlook.renameCalendar(registry.find("mail").orElseThrow(), "mail", "x", null))
                 .isInstanceOf(UpdateFailedException.class).hasMessageContaining("read-only");
 
         // the state of each kind in the source list the master shows per agent

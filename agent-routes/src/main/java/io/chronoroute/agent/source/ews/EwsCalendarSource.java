@@ -523,12 +523,13 @@ public class EwsCalendarSource implements CalendarSource {
     }
 
     /**
-     * UpdateFolder DisplayName of the source's calendar. A source with several calendars is refused (the master
-     * names a calendar by the source); a colour cannot be set: EWS has no calendar colour (said in the outcome, or
+     * UpdateFolder DisplayName of the source's calendar the master names (by the id its events report); a colour
+     * cannot be set: EWS has no calendar colour (said in the outcome, or
      * the refusal when only a colour was asked).
      */
     @Override
-    public Applied renameCalendar(SourceConfig source, String name, String color) throws UpdateFailedException {
+    public Applied renameCalendar(SourceConfig source, String calendarId, String name, String color)
+            throws UpdateFailedException {
         String refusal = refusal(source);
         if (refusal != null) {
             throw new UpdateFailedException("calendar of " + refusal, true);
@@ -543,16 +544,16 @@ public class EwsCalendarSource implements CalendarSource {
         }
         try {
             List<Calendar> cals = calendars(rt);
-            if (cals.size() != 1) {
-                throw new UpdateFailedException("source '" + source.name() + "' reads " + cals.size()
-                        + " calendars; a rename names one calendar, which this source cannot tell", true);
-            }
-            Calendar cal = cals.get(0);
+            Calendar cal = cals.stream().filter(c -> calendarId(source, rt, c).equals(calendarId)).findFirst()
+                    .orElseThrow(() -> new UpdateFailedException("source '" + source.name() + "' has no calendar '"
+                            + calendarId + "'", true));
             EwsClient.check(rt.client.call("<m:UpdateFolder><m:FolderChanges><t:FolderChange>" + folderXml(cal)
                     + "<t:Updates><t:SetFolderField><t:FieldURI FieldURI=\"folder:DisplayName\"/><t:CalendarFolder>"
                     + EwsXml.el("DisplayName", name) + "</t:CalendarFolder></t:SetFolderField></t:Updates>"
                     + "</t:FolderChange></m:FolderChanges></m:UpdateFolder>", true).get(0));
-            rt.calendars = List.of(new Calendar(cal.folderId(), name, cal.key()));
+            List<Calendar> renamed = new ArrayList<>(cals);
+            renamed.set(cals.indexOf(cal), new Calendar(cal.folderId(), name, cal.key()));
+            rt.calendars = List.copyOf(renamed);
             LOG.info("Source '{}': calendar '{}' renamed to '{}' in Exchange", source.name(), cal.name(), name);
             return new Applied("calendar '" + cal.name() + "' of source '" + source.name() + "' renamed to '" + name
                     + "' in Exchange" + (color == null ? "" : "; colour " + color + " not set: EWS has no calendar "
@@ -617,10 +618,13 @@ public class EwsCalendarSource implements CalendarSource {
         return cal.key() + "/" + itemId;
     }
 
-    /** The calendar id events report: the source name for a one-calendar source, else source/calendar name. */
+    /**
+     * The calendar id events report: the source name for a one-calendar source, else source/key (the key is derived
+     * from the folder id, so it survives a rename of the calendar, unlike its name).
+     */
     static String calendarId(SourceConfig source, Runtime rt, Calendar cal) {
         List<Calendar> all = rt.calendars;
-        return all == null || all.size() <= 1 ? source.name() : source.name() + "/" + cal.name();
+        return all == null || all.size() <= 1 ? source.name() : source.name() + "/" + cal.key();
     }
 
     private static String key(String folderId) {

@@ -907,10 +907,12 @@ public class GoogleCalendarSource implements CalendarSource {
 
     /**
      * Renames ({@code calendars.patch} summary) and/or recolours ({@code calendarList.patch} backgroundColor with
-     * {@code colorRgbFormat=true}) the source's one calendar; nothing else of it is touched.
+     * {@code colorRgbFormat=true}) the source's calendar the master names (by the id its events report); nothing
+     * else of it is touched.
      */
     @Override
-    public Applied renameCalendar(SourceConfig source, String name, String color) throws UpdateFailedException {
+    public Applied renameCalendar(SourceConfig source, String calendarId, String name, String color)
+            throws UpdateFailedException {
         if (!source.allowEventUpdates()) {
             throw new UpdateFailedException(refusal(source), true);
         }
@@ -918,16 +920,14 @@ public class GoogleCalendarSource implements CalendarSource {
         if (rt == null) {
             throw new UpdateFailedException("source '" + source.name() + "' has not started yet", false);
         }
-        if (!rt.settings.singleCalendar()) {
-            throw new UpdateFailedException("source '" + source.name() + "' reads several Google calendars "
-                    + rt.settings.calendars() + "; a rename names one: configure one source per calendar to rename it",
-                    true);
-        }
         if (color != null && !color.matches("#[0-9A-Fa-f]{6}")) {
             throw new UpdateFailedException("colour '" + color + "' is not #RRGGBB", true);
         }
         try {
-            Cal cal = calendars(rt).get(0);
+            List<Cal> cals = calendars(rt);
+            Cal cal = cals.stream().filter(c -> calendarId(rt, c).equals(calendarId)).findFirst()
+                    .orElseThrow(() -> new UpdateFailedException("source '" + source.name()
+                            + "' has no Google calendar '" + calendarId + "'", true));
             if (name != null) {
                 rt.calls.call("calendars.patch", api -> api.calendars().patch(cal.id(),
                         new com.google.api.services.calendar.model.Calendar().setSummary(name)).execute());
@@ -938,7 +938,9 @@ public class GoogleCalendarSource implements CalendarSource {
                         .setColorRgbFormat(true).execute());
             }
             Cal renamed = new Cal(cal.id(), name != null ? name : cal.summary(), cal.timeZone());
-            rt.calendars = List.of(renamed);
+            List<Cal> all = new ArrayList<>(cals);
+            all.set(cals.indexOf(cal), renamed);
+            rt.calendars = List.copyOf(all);
             String outcome = "Google calendar " + cal.id() + " of source '" + source.name() + "'"
                     + (name == null ? "" : " renamed to '" + name + "'") + (color == null ? "" : " coloured " + color);
             LOG.info("Source '{}': {}", source.name(), outcome);

@@ -279,7 +279,7 @@ class EwsCalendarSourceTest {
     }
 
     @Test
-    void severalCalendarsByNameEachWithItsOwnSyncState() {
+    void severalCalendarsByNameEachWithItsOwnSyncState() throws Exception {
         String team = ews.createFolder("Team");
         ews.createFolder("Holidays");
         ews.userCreate(team, "Standup", Instant.parse("2026-02-05T08:00:00Z"), Instant.parse("2026-02-05T08:15:00Z"),
@@ -291,8 +291,12 @@ class EwsCalendarSourceTest {
         assertThat(current()).isEqualTo(5);
         assertThat(eventsOf(batches, "uid-standup")).singleElement().satisfies(e -> {
             assertThat(e.origin().calendarName()).isEqualTo("Team");
-            assertThat(e.origin().calendarId()).isEqualTo(SOURCE + "/Team");
+            assertThat(e.origin().calendarId()).startsWith(SOURCE + "/").isNotEqualTo(SOURCE + "/Team");
         });
+        // the id stays when the calendar is renamed (derived from the folder id, not the name); the rename names it
+        String teamId = eventsOf(batches, "uid-standup").get(0).origin().calendarId();
+        assertThat(source.renameCalendar(config(), teamId, "Team (renamed)", null).outcome())
+                .contains("renamed to 'Team (renamed)'");
         long before = ews.totalRequests();
         assertThat(source.poll(SOURCE)).isEmpty();
         assertThat(ews.totalRequests() - before).isEqualTo(2); // one SyncFolderItems per calendar
@@ -446,14 +450,14 @@ class EwsCalendarSourceTest {
         assertThat(source.refusal(config())).contains("read-only");
         assertThatThrownBy(() -> source.applyEventUpdate(config(), "update", dentist, null))
                 .isInstanceOf(UpdateFailedException.class);
-        assertThatThrownBy(() -> source.renameCalendar(config(), "Mine", null))
+        assertThatThrownBy(() -> source.renameCalendar(config(), config().name(), "Mine", null))
                 .isInstanceOf(UpdateFailedException.class);
         register(true);
-        CalendarSource.Applied r = source.renameCalendar(config(), "Alice (work)", "#FF0000");
+        CalendarSource.Applied r = source.renameCalendar(config(), config().name(), "Alice (work)", "#FF0000");
         assertThat(ews.folderName(ews.calendarFolderId())).isEqualTo("Alice (work)");
         assertThat(r.outcome()).contains("EWS has no calendar colour");
         assertThat(ews.journal().matching(op("UpdateFolder"))).hasSize(1);
-        assertThatThrownBy(() -> source.renameCalendar(config(), null, "#00FF00"))
+        assertThatThrownBy(() -> source.renameCalendar(config(), config().name(), null, "#00FF00"))
                 .isInstanceOf(UpdateFailedException.class).hasMessageContaining("no calendar colour");
         ews.userEdit(single1, "Subject", "x");
         assertThat(eventsOf(source.poll(SOURCE), "uid-dentist").get(0).origin().calendarName())

@@ -358,7 +358,7 @@ class GoogleCalendarSourceTest {
     }
 
     @Test
-    void severalCalendarsAreReadEachWithItsOwnToken() {
+    void severalCalendarsAreReadEachWithItsOwnToken() throws Exception {
         String team = fake.createCalendar("Team");
         fake.userCreate(cal, timed("Mine", "2026-12-03T10:00:00Z", "2026-12-03T11:00:00Z", "UTC"));
         fake.userCreate(team, timed("Ours", "2026-12-03T12:00:00Z", "2026-12-03T13:00:00Z", "UTC"));
@@ -368,8 +368,11 @@ class GoogleCalendarSourceTest {
                 .containsExactlyInAnyOrder(cal + ":" + cal + ":Mine", team + ":Team:Ours");
         assertThat(token(team)).isNotNull();
         assertThat(poll()).isEmpty();
-        assertThatThrownBy(() -> source.renameCalendar(config, "x", null))
+        // one of several calendars is named by the id its events report (Google's); an unknown one is refused
+        assertThatThrownBy(() -> source.renameCalendar(config, config.name(), "x", null))
                 .isInstanceOfSatisfying(UpdateFailedException.class, e -> assertThat(e.permanent()).isTrue());
+        source.renameCalendar(config, team, "Team (renamed)", null);
+        assertThat(fake.calendarListEntry(team).path("summary").asText()).isEqualTo("Team (renamed)");
     }
 
     @Test
@@ -546,7 +549,7 @@ class GoogleCalendarSourceTest {
     void renameAndRecolourTheCalendar() throws Exception {
         fake.userCreate(cal, timed("One", "2026-12-03T10:00:00Z", "2026-12-03T11:00:00Z", "UTC"));
         poll();
-        CalendarSource.Applied applied = source.renameCalendar(config, "Work (Google)", "#00AA55");
+        CalendarSource.Applied applied = source.renameCalendar(config, config.name(), "Work (Google)", "#00AA55");
         collector.collect(applied.reread());
         assertThat(fake.calendar(cal).get("summary").asText()).isEqualTo("Work (Google)");
         assertThat(fake.calendarListEntry(cal).get("backgroundColor").asText()).isEqualTo("#00aa55");
