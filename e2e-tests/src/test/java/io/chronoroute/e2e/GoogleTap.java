@@ -23,17 +23,19 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A pass-through HTTP proxy in front of the fake Google Calendar, one per master, so the test knows which master
+ * A pass-through HTTP proxy in front of the fake Google Calendar (or any server: Radicale, the fake EWS), one per master, so the test knows which master
  * sent which request (the fake's own journal cannot tell). Each request is forwarded as is and recorded with its
  * arrival time. {@link #holdNextWrite()} lets the next write reach the fake and then holds its answer until
- * released: the master is then provably waiting for that answer (the test pauses it there).
+ * released: the master is then provably waiting for that answer (the test pauses it there). {@link #down} makes
+ * the server look down (every request answered 503 without reaching it); {@link #responseBytesAfter} counts what
+ * the server answered.
  */
 final class GoogleTap implements AutoCloseable {
 
     private static final Set<String> HOP_HEADERS = Set.of("host", "content-length", "connection", "transfer-encoding",
             "expect", "upgrade", "keep-alive", "http2-settings");
 
-    record Request(Instant at, String method, String path, boolean write) {
+    record Request(Instant at, String method, String path, boolean write, long responseBytes) {
     }
 
     private final String target;
@@ -49,6 +51,7 @@ final class GoogleTap implements AutoCloseable {
     private final List<Request> requests = new ArrayList<>();
     private CompletableFuture<Void> holdArrived;
     private CountDownLatch holdRelease;
+    private volatile boolean down;
 
     /** @param target the fake's base URL; @param delay added before each answer (a slower Google) */
     GoogleTap(String target, Duration delay) {
@@ -70,6 +73,16 @@ final class GoogleTap implements AutoCloseable {
 
     synchronized List<Request> requests() {
         return List.copyOf(requests);
+    }
+
+    /** While true, every request is answered 503 Service Unavailable and never reaches the server. */
+    void down(boolean value) {
+        down = value;
+    }
+
+    /** Bytes of the answers (bodies) the server gave to requests that arrived at or after {@code t}. */
+    synchronized long responseBytesAfter(Instant t) {
+        return requests.stream().filter(r -> !r.at().isBefore(t)).mapToLong(Request::responseBytes).sum();
     }
 
     synchronized long writes() {
@@ -105,10 +118,18 @@ final class GoogleTap implements AutoCloseable {
         URI uri = ex.getRequestURI();
         boolean write = isWrite(method, uri.getPath());
         byte[] body = ex.getRequestBody().readAllBytes();
+        if (down) {
+            ex.sendResponseHeaders(503, -1);
+            return;
+        }
+        Instant at = Instant.now();
         CompletableFuture<Void> arrived = null;
         CountDownLatch release = null;
+        Request arrival = new Request(at, method, uri.getPath(), write, 0);
+        int index;
         synchronized (this) {
-            requests.add(new Request(Instant.now(), method, uri.getPath(), write));
+            index = requests.size();
+            requests.add(arrival);
             if (write && holdArrived != null) {
                 arrived = holdArrived;
                 release = holdRelease;
@@ -127,6 +148,9 @@ final class GoogleTap implements AutoCloseable {
             }
         });
         HttpResponse<byte[]> r = client.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+        synchronized (this) {
+            requests.set(index, new Request(at, method, uri.getPath(), write, r.body().length));
+        }
         if (arrived != null) {
             arrived.complete(null);
             release.await(60, TimeUnit.SECONDS);

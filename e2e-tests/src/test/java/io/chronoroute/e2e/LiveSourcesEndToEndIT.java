@@ -1,0 +1,266 @@
+package io.chronoroute.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.chronoroute.testsupport.caldav.DavCollection;
+import io.chronoroute.testsupport.caldav.RadicaleLauncher;
+import io.chronoroute.testsupport.ews.FakeEwsServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.TestWatcher;
+
+import java.net.URI;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Issue #10 end to end: one agent process with two live sources, a CalDAV account on a real Radicale
+ * ({@code caldav-source}, calendars found by discovery) and a mailbox on the schema-validating fake Exchange
+ * ({@code ews-source}), both writable, and a master process. Each server sits behind a {@link GoogleTap} (a
+ * pass-through proxy), which lets the test see every request the agent makes and take the server down.
+ * A person's create, edit and delete in each calendar reach the master's feed; an edit made through the master
+ * reaches Radicale and Exchange; a restarted agent resumes from its persisted cursors (no full read); an outage of
+ * both servers changes nothing at the master and shows as each source's last error.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@ExtendWith(LiveSourcesEndToEndIT.ShowLogsOnFailure.class)
+class LiveSourcesEndToEndIT {
+
+    static final String ADMIN = "Bearer " + Apps.ADMIN;
+    static final Duration WAIT = Duration.ofSeconds(60);
+    static final String DAV_UID = "live-dav-0001@chronoroute.invalid";
+    static final String EWS_UID = "live-ews-0001@chronoroute.invalid";
+    static final String DAV_BASIC = "Basic " + Base64.getEncoder().encodeToString("e2e:e2e".getBytes(StandardCharsets.UTF_8));
+
+    static RadicaleLauncher radicale;
+    static DavCollection dav;
+    static FakeEwsServer ews;
+    static GoogleTap davTap;
+    static GoogleTap ewsTap;
+    static Apps apps;
+    static String ewsItem;
+
+    static final class ShowLogsOnFailure implements TestWatcher {
+        @Override
+        public void testFailed(ExtensionContext context, Throwable cause) {
+            if (apps != null) {
+                System.err.println(apps.logs());
+            }
+            if (radicale != null) {
+                System.err.println("--- radicale log ---\n" + radicale.log());
+            }
+        }
+    }
+
+    @BeforeAll
+    static void start() throws Exception {
+        radicale = RadicaleLauncher.start(Duration.ofSeconds(30));
+        apps = new Apps(Files.createTempDirectory("chronoroute-live-sources-e2e"), false);
+        HttpResponse<String> mk = apps.send("MKCALENDAR", radicale.baseUrl() + "e2e/work/", DAV_BASIC, null);
+        assertThat(mk.statusCode()).as(mk.body()).isEqualTo(201);
+        dav = new DavCollection(radicale.baseUrl() + "e2e/work/", "e2e");
+        assertThat(dav.put(dav.href("planning"), vevent(DAV_UID, "Planning (Radicale)", "20261207T090000Z"), null))
+                .isIn(201, 204);
+        ews = FakeEwsServer.builder().credentials("alice", "e2e-secret").build().start();
+        ewsItem = ews.userCreate("Board meeting (Exchange)", Instant.parse("2026-12-08T10:00:00Z"),
+                Instant.parse("2026-12-08T11:00:00Z"), EWS_UID);
+        davTap = new GoogleTap(radicale.baseUrl(), Duration.ZERO);
+        URI ewsUri = URI.create(ews.url());
+        ewsTap = new GoogleTap(ewsUri.getScheme() + "://" + ewsUri.getRawAuthority(), Duration.ZERO);
+
+        Files.writeString(apps.work.resolve("sources").resolve("caldav.camel.yaml"), """
+                - templatedRoute:
+                    routeTemplateRef: caldav-source
+                    routeId: agent-poll-caldav-e2e
+                    parameters:
+                      - name: sourceName
+                        value: e2e-dav
+                      - name: url
+                        value: "%s"
+                      - name: username
+                        value: e2e
+                      - name: password
+                        value: e2e
+                      - name: allowEventUpdates
+                        value: "true"
+                      - name: interval
+                        value: "1000"
+                """.formatted(davTap.baseUrl()));
+        Files.writeString(apps.work.resolve("sources").resolve("ews.camel.yaml"), """
+                - templatedRoute:
+                    routeTemplateRef: ews-source
+                    routeId: agent-poll-ews-e2e
+                    parameters:
+                      - name: sourceName
+                        value: e2e-ews
+                      - name: url
+                        value: "%s"
+                      - name: username
+                        value: alice
+                      - name: password
+                        value: e2e-secret
+                      - name: allowEventUpdates
+                        value: "true"
+                      - name: interval
+                        value: "1000"
+                """.formatted(ewsTap.baseUrl() + FakeEwsServer.PATH.substring(1)));
+        apps.startBoth();
+        await().atMost(WAIT).until(() -> apps.feed().contains("SUMMARY:Planning (Radicale)")
+                && apps.feed().contains("SUMMARY:Board meeting (Exchange)"));
+    }
+
+    @AfterAll
+    static void stop() {
+        for (AutoCloseable c : new AutoCloseable[] {apps, davTap, ewsTap, ews, radicale}) {
+            if (c != null) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    System.err.println("closing " + c + ": " + e);
+                }
+            }
+        }
+    }
+
+    @Test
+    @Order(1)
+    void aCreateAnEditAndADeleteInRadicaleReachTheFeed() {
+        String uid = "live-dav-0002@chronoroute.invalid";
+        assertThat(dav.put(dav.href("created"), vevent(uid, "Created in Radicale", "20261209T090000Z"), null))
+                .isIn(201, 204);
+        await().atMost(WAIT).until(() -> apps.feed().contains("SUMMARY:Created in Radicale"));
+
+        DavCollection.Resource r = dav.get(dav.href("created"));
+        assertThat(dav.put(dav.href("created"), r.body().replace("SUMMARY:Created in Radicale",
+                "SUMMARY:Edited in Radicale").replace("SEQUENCE:0", "SEQUENCE:1"), r.etag())).isIn(200, 201, 204);
+        await().atMost(WAIT).until(() -> apps.feed().contains("SUMMARY:Edited in Radicale"));
+        assertThat(Apps.vevents(apps.feed())).containsEntry(uid, 1);
+
+        HttpResponse<String> del = apps.send("DELETE", radicale.baseUrl() + dav.href("created").substring(1), DAV_BASIC,
+                null);
+        assertThat(del.statusCode()).isIn(200, 204);
+        await().atMost(WAIT).until(() -> !apps.feed().contains(uid));
+    }
+
+    @Test
+    @Order(2)
+    void aCreateAnEditAndADeleteInExchangeReachTheFeed() {
+        String uid = "live-ews-0002@chronoroute.invalid";
+        String item = ews.userCreate("Created in Exchange", Instant.parse("2026-12-10T09:00:00Z"),
+                Instant.parse("2026-12-10T10:00:00Z"), uid);
+        await().atMost(WAIT).until(() -> apps.feed().contains("SUMMARY:Created in Exchange"));
+
+        ews.userEdit(item, "Subject", "Edited in Exchange");
+        await().atMost(WAIT).until(() -> apps.feed().contains("SUMMARY:Edited in Exchange"));
+        assertThat(Apps.vevents(apps.feed())).containsEntry(uid, 1);
+
+        ews.userDelete(item);
+        await().atMost(WAIT).until(() -> !apps.feed().contains(uid));
+    }
+
+    @Test
+    @Order(3)
+    void anEditThroughTheMasterReachesRadicaleAndExchange() {
+        edit(DAV_UID, "Planning (edited through the master)");
+        edit(EWS_UID, "Board meeting (edited through the master)");
+        await().atMost(WAIT).until(() -> dav.get(dav.href("planning")).body()
+                .contains("SUMMARY:Planning (edited through the master)"));
+        await().atMost(WAIT).until(() -> "Board meeting (edited through the master)".equals(ews.field(ewsItem, "Subject")));
+        // the write-backs come back in the next reads and are recognised: one copy each, no new write
+        long writes = ews.writeCalls();
+        await().atMost(WAIT).until(() -> apps.feed().contains("SUMMARY:Board meeting (edited through the master)")
+                && apps.feed().contains("SUMMARY:Planning (edited through the master)"));
+        assertThat(Apps.vevents(apps.feed())).containsEntry(DAV_UID, 1).containsEntry(EWS_UID, 1);
+        assertThat(dav.holding(DAV_UID)).hasSize(1);
+        await().during(Duration.ofSeconds(3)).atMost(WAIT).until(() -> ews.writeCalls() == writes);
+    }
+
+    @Test
+    @Order(4)
+    void aRestartedAgentResumesFromItsCursorsWithoutAFullRead() {
+        Map<String, Integer> before = Apps.vevents(apps.feed());
+        apps.agent().stop();
+        Instant restarted = Instant.now();
+        long getItems = ews.count("GetItem");
+        apps.startAgent();
+        await().atMost(WAIT).until(() -> readSince("e2e-dav", restarted) && readSince("e2e-ews", restarted));
+        // two more polls each: had the cursors been lost, a full read would have happened by now
+        Instant polled = Instant.now();
+        await().atMost(WAIT).until(() -> readSince("e2e-dav", polled.plusSeconds(2)) && readSince("e2e-ews", polled.plusSeconds(2)));
+        assertThat(ews.count("GetItem")).as("Exchange items fetched again after the restart").isEqualTo(getItems);
+        assertThat(davTap.requests()).filteredOn(r -> !r.at().isBefore(restarted))
+                .as("CalDAV reports after the restart (a full read is a sync-collection from no token)")
+                .noneMatch(r -> "REPORT".equals(r.method()));
+        assertThat(Apps.vevents(apps.feed())).isEqualTo(before);
+    }
+
+    @Test
+    @Order(5)
+    void anOutageOfBothServersChangesNothingAtTheMaster() {
+        Map<String, Integer> before = Apps.vevents(apps.feed());
+        davTap.down(true);
+        ewsTap.down(true);
+        try {
+            await().atMost(WAIT).until(() -> lastError("e2e-dav") != null && lastError("e2e-ews") != null);
+            // several failed polls of each (every second) and heartbeats: the consolidated calendar stays as it was
+            await().during(Duration.ofSeconds(4)).atMost(WAIT).until(() -> Apps.vevents(apps.feed()).equals(before));
+        } finally {
+            davTap.down(false);
+            ewsTap.down(false);
+        }
+        await().atMost(WAIT).until(() -> lastError("e2e-dav") == null && lastError("e2e-ews") == null);
+        assertThat(Apps.vevents(apps.feed())).isEqualTo(before);
+        assertThat(apps.feed()).contains("SUMMARY:Planning (edited through the master)")
+                .contains("SUMMARY:Board meeting (edited through the master)");
+    }
+
+    // ---------------------------------------------------------------------------------------------------- helpers
+
+    static String vevent(String uid, String summary, String start) {
+        return "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//e2e//live sources//EN\r\nBEGIN:VEVENT\r\nUID:" + uid
+                + "\r\nDTSTAMP:20261201T080000Z\r\nDTSTART:" + start + "\r\nDURATION:PT1H\r\nSEQUENCE:0\r\nSUMMARY:"
+                + summary + "\r\nX-E2E-UNKNOWN:kept by every write-back\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+    }
+
+    static void edit(String uid, String title) {
+        String id = null;
+        for (JsonNode e : apps.events().path("events")) {
+            if (uid.equals(e.path("uid").asText())) {
+                id = e.path("id").asText();
+            }
+        }
+        assertThat(id).as("consolidated event " + uid).isNotNull();
+        JsonNode details = Apps.json(apps.get(apps.masterUrl + "/sync/events/" + id, ADMIN));
+        ObjectNode event = ((ObjectNode) details.path("event").deepCopy()).put("title", title);
+        HttpResponse<String> r = apps.send("PUT", apps.masterUrl + "/sync/events/" + id, ADMIN, event.toString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+    }
+
+    static JsonNode sourceState(String source) {
+        return apps.agentHealth().path("components").path("agent").path("details").path("sourceStates").path(source);
+    }
+
+    static boolean readSince(String source, Instant t) {
+        String at = sourceState(source).path("lastRead").asText(null);
+        return at != null && !Instant.parse(at).isBefore(t);
+    }
+
+    static String lastError(String source) {
+        JsonNode e = sourceState(source).path("lastError");
+        return e.isMissingNode() || e.isNull() ? null : e.asText();
+    }
+}
