@@ -66,7 +66,8 @@ import java.util.regex.Pattern;
  *       cancelled occurrences (a DELETE of an occurrence; listed on the master as {@code cancelledOccurrences},
  *       the beta property), {@code $expand=exceptionOccurrences}, {@code singleValueExtendedProperties} stored,
  *       returned only with {@code $expand=singleValueExtendedProperties($filter=id eq '…')} and filterable with
- *       {@code singleValueExtendedProperties/Any(ep: ep/id eq '…' and ep/value eq '…')}. A change of an exception or
+ *       {@code singleValueExtendedProperties/Any(ep: ep/id eq '…' and ep/value eq '…')}; events are also
+ *       filterable by {@code iCalUId eq '…'}. A change of an exception or
  *       a cancelled occurrence changes the master too (Exchange keeps them in the master item).</li>
  *   <li><b>Times:</b> answers in UTC (Graph's default and {@code Prefer: outlook.timezone="UTC"}) or in the IANA
  *       zone the Prefer header names; {@code originalStartTimeZone}/{@code originalEndTimeZone} keep the zone the
@@ -803,7 +804,11 @@ public final class FakeGraph implements AutoCloseable {
         String filter = q.get("$filter");
         String propId = null;
         String propValue = null;
-        if (filter != null) {
+        String iCalUId = null;
+        if (filter != null && filter.trim().matches("iCalUId eq '(?:[^']|'')*'")) {
+            String t = filter.trim();
+            iCalUId = t.substring(12, t.length() - 1).replace("''", "'");
+        } else if (filter != null) {
             Matcher f = PROP_FILTER.matcher(filter.trim());
             if (!f.matches()) {
                 throw GraphApiException.badRequest("ErrorInvalidUrlQueryFilter", "The query filter contains one or "
@@ -815,6 +820,9 @@ public final class FakeGraph implements AutoCloseable {
         List<ObjectNode> items = new ArrayList<>();
         for (ObjectNode e : m.events.get(calendarId).values()) {
             if (e.path("type").asText().equals("exception")) {
+                continue;
+            }
+            if (iCalUId != null && !iCalUId.equals(e.path("iCalUId").asText())) {
                 continue;
             }
             if (propId != null) {
