@@ -431,10 +431,15 @@ public final class FakeGraph implements AutoCloseable {
         return out;
     }
 
-    /** One stored event as a client with {@code $expand} of its extended properties would see it (UTC). */
+    /** One stored event with all its extended properties and exceptions expanded (UTC). */
     public synchronized ObjectNode event(String upn, String eventId) {
         Mailbox m = mailbox(upn);
-        return render(locate(m, eventId).event, ZoneOffset.UTC, true, null);
+        ObjectNode stored = locate(m, eventId).event;
+        ObjectNode out = render(stored, ZoneOffset.UTC, true, null);
+        ArrayNode props = out.putArray("singleValueExtendedProperties");
+        stored.path("_props").fields().forEachRemaining(p -> props.addObject().put("id", p.getKey())
+                .set("value", p.getValue()));
+        return out;
     }
 
     /** What Graph would have sent to attendees, one line per message. */

@@ -603,6 +603,9 @@ public class GraphCalendarSource implements CalendarSource {
             try {
                 String outcome = rid == null ? patchMaster(rt, f, current, update, label)
                         : patchOccurrence(rt, f, current, update, label);
+                if (outcome.startsWith("already applied")) {
+                    return new Applied(outcome, reread(rt, f.cal(), f.id()));
+                }
                 remember(rt, f.cal(), update);
                 LOG.info("Source '{}': {}", rt.settings.source(), outcome);
                 return new Applied(outcome, reread(rt, f.cal(), f.id()));
@@ -645,7 +648,7 @@ public class GraphCalendarSource implements CalendarSource {
             });
         }
         String id = created.path("id").asText();
-        cancelOccurrences(rt, id, update.exdates(), List.of());
+        cancelOccurrences(rt, id, update.exdates(), List.of(), false);
         remember(rt, cal, update);
         String outcome = "created " + label + " in Microsoft 365 calendar " + cal.id();
         LOG.info("Source '{}': {}", rt.settings.source(), outcome);
@@ -667,11 +670,16 @@ public class GraphCalendarSource implements CalendarSource {
         }
         ObjectNode patch = diff(current == null ? null : GraphEventMapper.written(current, zone),
                 GraphEventMapper.written(update, zone));
+        boolean cancels = cancelOccurrences(rt, f.id(), update.exdates(), current == null ? List.of()
+                : current.exdates(), true);
+        if (patch.isEmpty() && !cancels) {
+            return "already applied: " + label;
+        }
         if (!patch.isEmpty()) {
             rt.client.send("PATCH", rt.mbx() + "/events/" + GraphClient.seg(f.id()), patch,
                     f.master().path("@odata.etag").asText(null));
         }
-        cancelOccurrences(rt, f.id(), update.exdates(), current == null ? List.of() : current.exdates());
+        cancelOccurrences(rt, f.id(), update.exdates(), current == null ? List.of() : current.exdates(), false);
         List<String> fields = new ArrayList<>();
         patch.fieldNames().forEachRemaining(fields::add);
         return "updated " + label + " in Microsoft 365 calendar " + f.cal().id() + " (" + String.join(", ", fields)
@@ -690,10 +698,11 @@ public class GraphCalendarSource implements CalendarSource {
         ObjectNode next = GraphEventMapper.written(update, zone);
         ObjectNode patch = diff(current == null ? null : GraphEventMapper.written(current, zone), next);
         patch.remove("recurrence");
-        if (!patch.isEmpty()) {
-            rt.client.send("PATCH", rt.mbx() + "/events/" + GraphClient.seg(target.path("id").asText()), patch,
-                    target.path("@odata.etag").asText(null));
+        if (patch.isEmpty()) {
+            return "already applied: " + label;
         }
+        rt.client.send("PATCH", rt.mbx() + "/events/" + GraphClient.seg(target.path("id").asText()), patch,
+                target.path("@odata.etag").asText(null));
         return "updated " + label + " in Microsoft 365 calendar " + f.cal().id();
     }
 
@@ -718,17 +727,21 @@ public class GraphCalendarSource implements CalendarSource {
         return null;
     }
 
-    /** Deletes the occurrences {@code exdates} names that {@code before} did not (Graph keeps them as cancelled). */
-    private void cancelOccurrences(Runtime rt, String masterId, List<EventTime> exdates, List<EventTime> before) {
+    /**
+     * Deletes the occurrences {@code exdates} names that {@code before} did not (Graph keeps them as cancelled);
+     * with {@code dryRun} only says whether there are any.
+     */
+    private boolean cancelOccurrences(Runtime rt, String masterId, List<EventTime> exdates, List<EventTime> before,
+                                      boolean dryRun) {
         Set<String> had = new HashSet<>();
         before.forEach(x -> had.add(x.canonical()));
         List<EventTime> added = exdates.stream().filter(x -> !had.contains(x.canonical())).toList();
-        if (added.isEmpty()) {
-            return;
+        if (added.isEmpty() || dryRun) {
+            return !added.isEmpty();
         }
         JsonNode master = fetch(rt, masterId);
         if (master == null) {
-            return;
+            return false;
         }
         Found f = new Found(null, master, List.of());
         for (EventTime x : added) {
@@ -737,6 +750,7 @@ public class GraphCalendarSource implements CalendarSource {
                 rt.client.send("DELETE", rt.mbx() + "/events/" + GraphClient.seg(occ.path("id").asText()), null, null);
             }
         }
+        return true;
     }
 
     private Applied delete(Runtime rt, CalendarEvent event, String base) throws UpdateFailedException {
