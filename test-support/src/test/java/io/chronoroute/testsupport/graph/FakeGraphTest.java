@@ -194,8 +194,7 @@ class FakeGraphTest {
     @Test
     void eventsDeltaPagesLinksRemovalsAnd410() throws Exception {
         for (int i = 0; i < 60; i++) {
-            api("POST", users() + "/calendars/" + cal + "/events", event("E" + i, "2026-03-02T09:00:00",
-                    "2026-03-02T10:00:00", "UTC"));
+            graph.userCreate(USER, cal, event("E" + i, "2026-03-02T09:00:00", "2026-03-02T10:00:00", "UTC"));
         }
         List<JsonNode> items = new ArrayList<>();
         String deltaLink = drain(users() + "/calendars/" + cal + "/events/delta", items);
