@@ -23,6 +23,7 @@ public final class DiscoverCommand {
         Map<String, Discoverer> m = new LinkedHashMap<>();
         m.put("ews", new EwsDiscoverer());
         m.put("google", new io.chronoroute.agent.source.google.GoogleDiscoverer());
+        m.put("graph", new io.chronoroute.agent.source.graph.GraphDiscoverer());
         return m;
     }
 
