@@ -219,6 +219,9 @@ final class OutlookRecurrence {
             }
             case "MONTHLY", "YEARLY" -> {
                 boolean yearly = freq.equals("YEARLY");
+                if (!yearly && r.containsKey("BYMONTH")) {
+                    throw unsupported(rrule);
+                }
                 if (yearly) {
                     String month = r.getOrDefault("BYMONTH", String.valueOf(start.getMonthValue()));
                     if (!month.matches("\\d{1,2}")) {
