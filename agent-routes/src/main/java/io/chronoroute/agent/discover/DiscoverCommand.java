@@ -23,6 +23,7 @@ public final class DiscoverCommand {
         Map<String, Discoverer> m = new LinkedHashMap<>();
         m.put("ews", new EwsDiscoverer());
         m.put("google", new io.chronoroute.agent.source.google.GoogleDiscoverer());
+        m.put("outlook", new io.chronoroute.agent.source.outlook.OutlookDiscoverer());
         return m;
     }
 
