@@ -29,6 +29,8 @@ import java.util.Set;
  * <p>Dates cross as OLE dates (a day count since 1899-12-30 with the time as fraction, no zone) and are converted to
  * and from their wall-clock {@link LocalDateTime} here, exactly, without the JVM's zone (JNA's {@code java.util.Date}
  * conversion would apply it).
+ * <p>Needs Outlook 2010 or later ({@code StartUTC}, {@code StartTimeZone}, {@code Application.TimeZones},
+ * {@code Folder.GetTable}).
  * <p><b>Only runs on Windows with Outlook installed</b>: elsewhere {@link #open} fails with {@link #NEEDS_WINDOWS}.
  * This class compiles everywhere but was <b>not run against a real Outlook</b> (no Windows where it was written);
  * the {@code windows-outlook} Maven profile runs {@code OutlookComLiveIT} against one. Nothing here ever calls
