@@ -3,10 +3,12 @@ package io.chronoroute.agent.source.outlook;
 import com.sun.jna.Platform;
 import com.sun.jna.platform.win32.COM.COMException;
 import com.sun.jna.platform.win32.COM.COMInvokeException;
+import com.sun.jna.platform.win32.COM.util.ComThread;
 import com.sun.jna.platform.win32.COM.util.Factory;
 import com.sun.jna.platform.win32.COM.util.IDispatch;
 import com.sun.jna.platform.win32.COM.util.annotation.ComObject;
 import com.sun.jna.platform.win32.OaIdl;
+import com.sun.jna.platform.win32.Ole32;
 import com.sun.jna.platform.win32.Variant;
 import com.sun.jna.platform.win32.Variant.VARIANT;
 import org.slf4j.Logger;
@@ -77,11 +79,14 @@ public final class ComOutlookSession implements OutlookSession {
         }
         Factory f = null;
         try {
-            f = new Factory();
+            // one single-threaded apartment for all calls; a minute per call (Outlook may be starting, or busy
+            // with a large store), instead of the default factory's five seconds
+            f = new Factory(new ComThread("chronoroute-outlook-com", Duration.ofMinutes(1).toMillis(),
+                    (t, e) -> LOG.warn("Outlook COM thread failed: {}", e.toString()), Ole32.COINIT_APARTMENTTHREADED));
             Application app = f.createObject(Application.class);
             IDispatch ns = app.invokeMethod(IDispatch.class, "GetNamespace", "MAPI");
             return new ComOutlookSession(f, app, ns);
-        } catch (COMException | UnsatisfiedLinkError | IllegalStateException e) {
+        } catch (RuntimeException | UnsatisfiedLinkError e) {
             if (f != null) {
                 dispose(f);
             }
@@ -378,6 +383,10 @@ public final class ComOutlookSession implements OutlookSession {
             String detail = e instanceof COMInvokeException i && i.getDescription() != null ? i.getDescription()
                     : e.getMessage();
             throw new OutlookException("COM: " + detail, notFound(e), e);
+        } catch (RuntimeException e) {
+            // the COM thread timed out or was interrupted, or a value had an unexpected type: try again later
+            throw new OutlookException("COM call failed: " + e.getClass().getSimpleName()
+                    + (e.getMessage() == null ? "" : " " + e.getMessage()), false, e);
         }
     }
 

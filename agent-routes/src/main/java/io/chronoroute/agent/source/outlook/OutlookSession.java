@@ -43,7 +43,10 @@ public interface OutlookSession extends AutoCloseable {
     /** Every calendar folder (DefaultItemType = olAppointmentItem) of every store, the default calendar first. */
     List<Folder> calendars() throws OutlookException;
 
-    /** Every item of the folder (Items, IncludeRecurrences=false: one row per single item or series). */
+    /**
+     * Every item of the folder, one row per single item or series (as Items with IncludeRecurrences=false; the COM
+     * implementation reads the folder's Table, which opens no item).
+     */
     List<Stamp> list(String folderEntryId) throws OutlookException;
 
     /** The full property set of one item (a series with its pattern and exceptions); null when it no longer exists. */
