@@ -39,6 +39,7 @@ import static org.junit.jupiter.api.Assumptions.assumeFalse;
  * resuming from the collector's index, outage deleting nothing, write-back with the base_hash refusal, occurrences,
  * rename, the read-only refusal, and the clear error on an OS without Outlook.
  */
+@SuppressWarnings("unchecked")
 class OutlookWindowsSourceTest {
 
     static final String AGENT = "agent-outlook";
@@ -316,6 +317,35 @@ class OutlookWindowsSourceTest {
         CalendarEvent renamed = held(master.uid(), null);
         assertThat(renamed.title()).isEqualTo("Weekly sync");
         assertThat(renamed.exdates()).hasSize(2);
+    }
+
+    @Test
+    void aChangedRuleSetsANewPatternAndAppliesTheExdatesAgain() throws Exception {
+        poll();
+        CalendarEvent master = held(OutlookItemMapper.uid(recorded("series-weekly.json")), null);
+        CalendarSource.Applied a = source.applyEventUpdate(config(), "update", master.toBuilder()
+                .rrules(List.of("FREQ=WEEKLY;BYDAY=MO;COUNT=5")).origin(null).build(),
+                ChangeCollector.hashOnTheWire(master));
+        assertThat(outlook.journal).contains("pattern set", "Delete occurrence 2026-01-19T09:00");
+        assertThat(a.outcome()).contains("dropped the series' exceptions");
+        List<CalendarEvent> after = a.reread().get(0).events();
+        assertThat(after).singleElement().satisfies(e -> {
+            assertThat(e.rrules()).containsExactly("FREQ=WEEKLY;BYDAY=MO;COUNT=5");
+            assertThat(e.exdates()).containsExactlyElementsOf(master.exdates());
+        });
+    }
+
+    @Test
+    void anItemThatCannotBeMappedIsAFailedFileAndTheOthersAreRead() {
+        Map<String, Object> broken = recorded("series-weekly.json");
+        broken.put("EntryID", "BROKEN");
+        ((Map<String, Object>) broken.get("RecurrencePattern")).put("RecurrenceType", "weekly?");
+        outlook.userAdd(CAL, broken);
+        List<ChangeBatch> batches = source.poll(SOURCE);
+        assertThat(batches).filteredOn(b -> b.kind() == ChangeBatch.Kind.FAILED).singleElement()
+                .satisfies(b -> assertThat(b.file()).endsWith("/BROKEN"));
+        assertThat(batches).filteredOn(b -> b.kind() == ChangeBatch.Kind.PARSED).hasSize(3);
+        assertThat(source.state(config()).lastError()).isNull();
     }
 
     @Test
