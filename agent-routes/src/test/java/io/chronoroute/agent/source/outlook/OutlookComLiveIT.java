@@ -32,7 +32,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * updates and deletes an appointment and a small series in the calendar folder named by the system property
  * {@code chronoroute.outlook.folder} (create an empty test folder for it; everything this test creates is deleted
  * again). Runs only on Windows with that property set, through the Maven profile {@code windows-outlook}
- * (activated on Windows): {@code mvnw -pl agent-routes -am verify -Dchronoroute.outlook.folder="Chronoroute Test"}.
+ * (activated on Windows): {@code mvnw -pl agent-routes -am verify -Dtest=OutlookItemMapperTest
+ * -Dsurefire.failIfNoSpecifiedTests=false -Dchronoroute.outlook.folder="Chronoroute Test"}.
  * Elsewhere it is not run at all (its name is not one Surefire runs, and JUnit disables it off Windows): it was
  * written without a Windows machine and has NOT been run yet.
  */
