@@ -22,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * {@link OutlookSession} through COM automation with jna-platform ({@code com.sun.jna.platform.win32.COM.util}: late
@@ -65,6 +66,11 @@ public final class ComOutlookSession implements OutlookSession {
     private final Factory factory;
     private final IDispatch app;
     private final IDispatch ns;
+    /**
+     * StoreID of each folder and item seen: GetItemFromID and GetFolderFromID need it for an item outside the
+     * default store (a PST, a shared or second mailbox).
+     */
+    private final Map<String, String> stores = new ConcurrentHashMap<>();
 
     private ComOutlookSession(Factory factory, IDispatch app, IDispatch ns) {
         this.factory = factory;
@@ -135,14 +141,17 @@ public final class ComOutlookSession implements OutlookSession {
     }
 
     private Folder folder(IDispatch f, boolean isDefault) {
-        return new Folder(f.getProperty(String.class, "EntryID"), f.getProperty(String.class, "Name"),
-                f.getProperty(String.class, "FolderPath"), count(get(f, "Items")), isDefault);
+        String id = f.getProperty(String.class, "EntryID");
+        stores.put(id, f.getProperty(String.class, "StoreID"));
+        return new Folder(id, f.getProperty(String.class, "Name"), f.getProperty(String.class, "FolderPath"),
+                count(get(f, "Items")), isDefault);
     }
 
     @Override
     public List<Stamp> list(String folderEntryId) throws OutlookException {
         return call(() -> {
-            IDispatch folder = ns.invokeMethod(IDispatch.class, "GetFolderFromID", folderEntryId);
+            IDispatch folder = folderById(folderEntryId);
+            String store = stores.get(folderEntryId);
             // a Table reads MAPI rows without opening the items: the cheap listing (Outlook 2007 and later)
             IDispatch table = folder.invokeMethod(IDispatch.class, "GetTable", "", 0);
             IDispatch columns = get(table, "Columns");
@@ -152,8 +161,11 @@ public final class ComOutlookSession implements OutlookSession {
             List<Stamp> out = new ArrayList<>();
             while (!Boolean.TRUE.equals(table.getProperty(Boolean.class, "EndOfTable"))) {
                 IDispatch row = table.invokeMethod(IDispatch.class, "GetNextRow");
-                out.add(new Stamp(row.invokeMethod(String.class, "Item", "EntryID"),
-                        toLocal(row.invokeMethod(VARIANT.class, "Item", "LastModificationTime"))));
+                String id = row.invokeMethod(String.class, "Item", "EntryID");
+                if (store != null) {
+                    stores.put(id, store);
+                }
+                out.add(new Stamp(id, toLocal(row.invokeMethod(VARIANT.class, "Item", "LastModificationTime"))));
             }
             return out;
         });
@@ -233,7 +245,7 @@ public final class ComOutlookSession implements OutlookSession {
         return call(() -> {
             IDispatch item;
             if (entryId == null) {
-                IDispatch folder = ns.invokeMethod(IDispatch.class, "GetFolderFromID", folderEntryId);
+                IDispatch folder = folderById(folderEntryId);
                 item = get(folder, "Items").invokeMethod(IDispatch.class, "Add", OL_APPOINTMENT_ITEM);
             } else {
                 item = byId(entryId);
@@ -243,7 +255,12 @@ public final class ComOutlookSession implements OutlookSession {
             }
             set(item, properties);
             item.invokeMethod(Object.class, "Save"); // never Send
-            return item.getProperty(String.class, "EntryID");
+            String id = item.getProperty(String.class, "EntryID");
+            String store = stores.get(folderEntryId);
+            if (store != null) {
+                stores.put(id, store);
+            }
+            return id;
         });
     }
 
@@ -322,7 +339,7 @@ public final class ComOutlookSession implements OutlookSession {
     @Override
     public void renameFolder(String folderEntryId, String name) throws OutlookException {
         call(() -> {
-            ns.invokeMethod(IDispatch.class, "GetFolderFromID", folderEntryId).setProperty("Name", name);
+            folderById(folderEntryId).setProperty("Name", name);
             return null;
         });
     }
@@ -343,9 +360,17 @@ public final class ComOutlookSession implements OutlookSession {
 
     // ------------------------------------------------------------------ helpers
 
+    private IDispatch folderById(String folderEntryId) {
+        String store = stores.get(folderEntryId);
+        return store == null ? ns.invokeMethod(IDispatch.class, "GetFolderFromID", folderEntryId)
+                : ns.invokeMethod(IDispatch.class, "GetFolderFromID", folderEntryId, store);
+    }
+
     private IDispatch byId(String entryId) {
+        String store = stores.get(entryId);
         try {
-            return ns.invokeMethod(IDispatch.class, "GetItemFromID", entryId);
+            return store == null ? ns.invokeMethod(IDispatch.class, "GetItemFromID", entryId)
+                    : ns.invokeMethod(IDispatch.class, "GetItemFromID", entryId, store);
         } catch (COMException e) {
             if (notFound(e)) {
                 return null;

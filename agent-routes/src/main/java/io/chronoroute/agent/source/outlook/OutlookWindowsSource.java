@@ -326,6 +326,7 @@ public class OutlookWindowsSource implements CalendarSource {
                 LOG.debug("closing the Outlook session failed", e);
             }
             rt.session = null;
+            rt.calendars = null; // resolved again with the next session (it learns the folders' stores)
         }
     }
 
