@@ -24,6 +24,7 @@ public final class DiscoverCommand {
         m.put("ews", new EwsDiscoverer());
         m.put("google", new io.chronoroute.agent.source.google.GoogleDiscoverer());
         m.put("graph", new io.chronoroute.agent.source.graph.GraphDiscoverer());
+        m.put("outlook", new io.chronoroute.agent.source.outlook.OutlookDiscoverer());
         return m;
     }
 
