@@ -165,6 +165,14 @@ public final class CalDavClient {
                 + "</C:filter></C:calendar-query>", "1");
     }
 
+    /** The members holding a VEVENT (calendar-query, ETags only, no data): to count a calendar's events cheaply. */
+    public MultiStatus eventHrefs() throws Exception {
+        return report("<?xml version=\"1.0\" encoding=\"utf-8\"?><C:calendar-query xmlns:D=\"DAV:\" "
+                + "xmlns:C=\"urn:ietf:params:xml:ns:caldav\"><D:prop><D:getetag/></D:prop>"
+                + "<C:filter><C:comp-filter name=\"VCALENDAR\"><C:comp-filter name=\"VEVENT\"/></C:comp-filter>"
+                + "</C:filter></C:calendar-query>", "1");
+    }
+
     /** RFC 6578 sync-collection; {@code token} null = initial (all members, new token). */
     public MultiStatus syncCollection(String token, boolean withData) throws Exception {
         return report("<?xml version=\"1.0\" encoding=\"utf-8\"?><D:sync-collection xmlns:D=\"DAV:\" "
