@@ -350,9 +350,9 @@ public class CalDavCalendarSource implements CalendarSource {
             }
         });
         boolean renamed = cursor.containsKey("name") && !cursor.get("name").equals(cal.name());
-        boolean hasFailed = failedFiles.stream().anyMatch(f -> f.startsWith(cal.info.href()));
         full |= renamed;
-        if (!full && !hasFailed && unchanged(cal, cursor)) {
+        // a resource that could not be used is read again when it changes (as a file of the folder source)
+        if (!full && unchanged(cal, cursor)) {
             return List.of();
         }
         if (renamed) {
@@ -418,8 +418,8 @@ public class CalDavCalendarSource implements CalendarSource {
         Map<String, String> now = cal.client.etags();
         List<String> fetch = new ArrayList<>();
         for (Map.Entry<String, String> e : now.entrySet()) {
-            if (e.getValue() == null || !e.getValue().equals(known.get(e.getKey())) || !index.containsKey(e.getKey())
-                    || failedFiles.contains(e.getKey())) {
+            boolean held = index.containsKey(e.getKey()) || failedFiles.contains(e.getKey());
+            if (e.getValue() == null || !e.getValue().equals(known.get(e.getKey())) || !held) {
                 fetch.add(e.getKey());
             }
         }
