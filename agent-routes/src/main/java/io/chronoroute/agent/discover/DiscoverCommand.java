@@ -21,6 +21,7 @@ public final class DiscoverCommand {
     /** The kinds that can be discovered, by the name given on the command line. */
     static Map<String, Discoverer> kinds() {
         Map<String, Discoverer> m = new LinkedHashMap<>();
+        m.put("caldav", new io.chronoroute.agent.source.caldav.CalDavDiscoverer());
         m.put("ews", new EwsDiscoverer());
         m.put("google", new io.chronoroute.agent.source.google.GoogleDiscoverer());
         m.put("graph", new io.chronoroute.agent.source.graph.GraphDiscoverer());

@@ -18,18 +18,57 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * The few WebDAV/CalDAV calls the writer needs, on the JDK {@link HttpClient}: GET, PUT with
  * {@code If-None-Match: *} / {@code If-Match}, DELETE with {@code If-Match}, REPORT (calendar-query,
  * sync-collection), PROPFIND depth 0, MKCALENDAR. Every request passes the destination's {@link RequestGate} first.
  * Hrefs are absolute paths as the server reports them ({@code /alice/cal/x.ics}).
+ * <p>The agent's CalDAV source (issue #10) uses the same client for reading: discovery
+ * ({@link #currentUserPrincipal}, {@link #calendarHomeSet}, {@link #calendars}), sync-collection with the server's
+ * truncation followed ({@link #syncCollectionAll}), the ETag listing ({@link #etags}) and calendar-multiget
+ * ({@link #multiget}) for servers without sync-collection, and the PROPPATCH of name and colour
+ * ({@link #setNameAndColor}).
  */
 public final class CalDavClient {
 
     public static final String NS_DAV = "DAV:";
     public static final String NS_CALDAV = "urn:ietf:params:xml:ns:caldav";
+    /** Apple's namespace of {@code calendar-color} (iCloud, Radicale, Nextcloud, SOGo, Fastmail all use it). */
+    public static final String NS_APPLE = "http://apple.com/ns/ical/";
+    public static final String NS_CALSERVER = "http://calendarserver.org/ns/";
+
+    /**
+     * A calendar collection as discovery sees it.
+     *
+     * @param href          its path, ending with {@code /}
+     * @param displayName   {@code DAV:displayname}, null when it has none
+     * @param color         Apple's {@code calendar-color} as sent ({@code #RRGGBB} or {@code #RRGGBBAA}), null: none
+     * @param components    {@code supported-calendar-component-set} (VEVENT, VTODO, ...); empty when the server does
+     *                      not say (then every component is allowed, RFC 4791 5.2.3)
+     * @param reports       the local names of {@code supported-report-set} (sync-collection, calendar-multiget, ...);
+     *                      empty when the server does not say
+     * @param syncToken     {@code DAV:sync-token}, null when not given
+     * @param ctag          CalendarServer's {@code getctag}, null when not given
+     */
+    public record CalendarInfo(String href, String displayName, String color, Set<String> components,
+                               Set<String> reports, String syncToken, String ctag) {
+
+        /** Whether events can live in it (VEVENT listed, or no list at all). */
+        public boolean holdsEvents() {
+            return components.isEmpty() || components.contains("VEVENT");
+        }
+
+        /** Whether it announces RFC 6578 sync-collection (an empty report set counts as "not said": tried). */
+        public boolean syncCollection() {
+            return reports.isEmpty() || reports.contains("sync-collection");
+        }
+    }
 
     /** A resource as read: its ETag (quoted, as sent) and its iCalendar text. */
     public record Resource(String href, String etag, String body) {
@@ -126,6 +165,14 @@ public final class CalDavClient {
                 + "</C:filter></C:calendar-query>", "1");
     }
 
+    /** The members holding a VEVENT (calendar-query, ETags only, no data): to count a calendar's events cheaply. */
+    public MultiStatus eventHrefs() throws Exception {
+        return report("<?xml version=\"1.0\" encoding=\"utf-8\"?><C:calendar-query xmlns:D=\"DAV:\" "
+                + "xmlns:C=\"urn:ietf:params:xml:ns:caldav\"><D:prop><D:getetag/></D:prop>"
+                + "<C:filter><C:comp-filter name=\"VCALENDAR\"><C:comp-filter name=\"VEVENT\"/></C:comp-filter>"
+                + "</C:filter></C:calendar-query>", "1");
+    }
+
     /** RFC 6578 sync-collection; {@code token} null = initial (all members, new token). */
     public MultiStatus syncCollection(String token, boolean withData) throws Exception {
         return report("<?xml version=\"1.0\" encoding=\"utf-8\"?><D:sync-collection xmlns:D=\"DAV:\" "
@@ -134,6 +181,196 @@ public final class CalDavClient {
                 + "<D:sync-level>1</D:sync-level><D:prop><D:getetag/>"
                 + (withData ? "<D:getlastmodified/><C:calendar-data/>" : "")
                 + "</D:prop></D:sync-collection>", null);
+    }
+
+    /**
+     * {@link #syncCollection} until complete: a server that truncates its answer (RFC 6578 3.6: a response with
+     * status 507 for the collection itself, and a token for what was sent) is asked again from that token, and the
+     * pages are joined (a later entry for a href replaces an earlier one).
+     *
+     * @param maxPages a bound against a server that never finishes
+     */
+    public MultiStatus syncCollectionAll(String token, boolean withData, int maxPages) throws Exception {
+        Map<String, Entry> joined = new LinkedHashMap<>();
+        String next = token;
+        for (int page = 0; page < maxPages; page++) {
+            MultiStatus ms = syncCollection(next, withData);
+            boolean truncated = false;
+            for (Entry e : ms.entries()) {
+                if (e.status() == 507 && isCollection(e.href())) {
+                    truncated = true;
+                } else if (!isCollection(e.href())) {
+                    joined.remove(e.href());
+                    joined.put(e.href(), e);
+                }
+            }
+            if (!truncated || ms.syncToken() == null || ms.syncToken().equals(next)) {
+                return new MultiStatus(new ArrayList<>(joined.values()), ms.syncToken());
+            }
+            next = ms.syncToken();
+        }
+        throw new CalDavHttpException("REPORT", collectionPath(), 507, "sync-collection not complete after "
+                + maxPages + " pages", null);
+    }
+
+    private boolean isCollection(String href) {
+        String c = collectionPath();
+        return href.equals(c) || (href + "/").equals(c);
+    }
+
+    /** href → ETag of every member of the collection (PROPFIND depth 1 {@code getetag}), the collection left out. */
+    public Map<String, String> etags() throws Exception {
+        HttpResponse<String> r = send(request(collectionPath()).header("Depth", "1")
+                .header("Content-Type", "application/xml; charset=utf-8")
+                .method("PROPFIND", HttpRequest.BodyPublishers.ofString("<?xml version=\"1.0\" encoding=\"utf-8\"?>"
+                        + "<D:propfind xmlns:D=\"DAV:\"><D:prop><D:getetag/><D:resourcetype/></D:prop></D:propfind>")),
+                false);
+        check("PROPFIND", collectionPath(), r);
+        Map<String, String> out = new LinkedHashMap<>();
+        for (Entry e : parseMultiStatus(r.body()).entries()) {
+            if (!isCollection(e.href()) && !e.href().endsWith("/") && e.status() == 200) {
+                out.put(e.href(), e.etag());
+            }
+        }
+        return out;
+    }
+
+    /** RFC 4791 calendar-multiget: these members with ETag and data (a missing one answers 404). */
+    public MultiStatus multiget(List<String> hrefs) throws Exception {
+        StringBuilder xml = new StringBuilder("<?xml version=\"1.0\" encoding=\"utf-8\"?><C:calendar-multiget "
+                + "xmlns:D=\"DAV:\" xmlns:C=\"urn:ietf:params:xml:ns:caldav\"><D:prop><D:getetag/>"
+                + "<C:calendar-data/></D:prop>");
+        for (String h : hrefs) {
+            xml.append("<D:href>").append(esc(h)).append("</D:href>");
+        }
+        return report(xml.append("</C:calendar-multiget>").toString(), "1");
+    }
+
+    /**
+     * Discovery step 1: the authenticated user's principal URL ({@code DAV:current-user-principal}, RFC 5397) asked
+     * at {@code path} (the URL given, or the server root); null when the server does not say.
+     */
+    public String currentUserPrincipal(String path) throws Exception {
+        return hrefProperty(path, NS_DAV, "current-user-principal");
+    }
+
+    /** Discovery step 2: the principal's {@code calendar-home-set} URL (RFC 4791 6.2.1); null when none. */
+    public String calendarHomeSet(String principalPath) throws Exception {
+        return hrefProperty(principalPath, NS_CALDAV, "calendar-home-set");
+    }
+
+    /**
+     * Discovery step 3 (depth 1 on a calendar home) or the description of one collection (depth 0 on a calendar):
+     * the calendar collections found (resourcetype {@code calendar}), whatever components they hold.
+     */
+    public List<CalendarInfo> calendars(String path, boolean depth1) throws Exception {
+        HttpResponse<String> r = send(request(path).header("Depth", depth1 ? "1" : "0")
+                .header("Content-Type", "application/xml; charset=utf-8")
+                .method("PROPFIND", HttpRequest.BodyPublishers.ofString("<?xml version=\"1.0\" encoding=\"utf-8\"?>"
+                        + "<D:propfind xmlns:D=\"DAV:\" xmlns:C=\"urn:ietf:params:xml:ns:caldav\" "
+                        + "xmlns:A=\"http://apple.com/ns/ical/\" xmlns:CS=\"http://calendarserver.org/ns/\"><D:prop>"
+                        + "<D:resourcetype/><D:displayname/><A:calendar-color/><C:supported-calendar-component-set/>"
+                        + "<D:supported-report-set/><D:sync-token/><CS:getctag/></D:prop></D:propfind>")), false);
+        check("PROPFIND", path, r);
+        List<CalendarInfo> out = new ArrayList<>();
+        Element root = parse(r.body()).getDocumentElement();
+        for (Node n = root.getFirstChild(); n != null; n = n.getNextSibling()) {
+            if (!(n instanceof Element resp) || !"response".equals(resp.getLocalName())) {
+                continue;
+            }
+            String href = text(resp, NS_DAV, "href");
+            Element ok = okPropstat(resp);
+            if (href == null || ok == null || ok.getElementsByTagNameNS(NS_CALDAV, "calendar").getLength() == 0) {
+                continue;
+            }
+            href = URI.create(href.trim()).getRawPath();
+            Set<String> comps = new LinkedHashSet<>();
+            NodeList cl = ok.getElementsByTagNameNS(NS_CALDAV, "comp");
+            for (int i = 0; i < cl.getLength(); i++) {
+                comps.add(((Element) cl.item(i)).getAttribute("name").toUpperCase(java.util.Locale.ROOT));
+            }
+            Set<String> reports = new LinkedHashSet<>();
+            NodeList rl = ok.getElementsByTagNameNS(NS_DAV, "report");
+            for (int i = 0; i < rl.getLength(); i++) {
+                for (Node c = rl.item(i).getFirstChild(); c != null; c = c.getNextSibling()) {
+                    if (c instanceof Element ce) {
+                        reports.add(ce.getLocalName());
+                    }
+                }
+            }
+            String color = text(ok, NS_APPLE, "calendar-color");
+            out.add(new CalendarInfo(href.endsWith("/") ? href : href + "/", blankToNull(text(ok, NS_DAV,
+                    "displayname")), color == null ? null : color.trim(), comps, reports,
+                    blankToNull(text(ok, NS_DAV, "sync-token")), blankToNull(text(ok, NS_CALSERVER, "getctag"))));
+        }
+        return out;
+    }
+
+    /**
+     * PROPPATCH of the collection's {@code DAV:displayname} and/or Apple's {@code calendar-color} (a null one is left
+     * as it is); every property's own status must be 2xx.
+     */
+    public void setNameAndColor(String displayName, String color) throws Exception {
+        StringBuilder prop = new StringBuilder();
+        if (displayName != null) {
+            prop.append("<D:displayname>").append(esc(displayName)).append("</D:displayname>");
+        }
+        if (color != null) {
+            prop.append("<A:calendar-color>").append(esc(color)).append("</A:calendar-color>");
+        }
+        if (prop.isEmpty()) {
+            return;
+        }
+        HttpResponse<String> r = send(request(collectionPath()).header("Content-Type", "application/xml; charset=utf-8")
+                .method("PROPPATCH", HttpRequest.BodyPublishers.ofString("<?xml version=\"1.0\" encoding=\"utf-8\"?>"
+                        + "<D:propertyupdate xmlns:D=\"DAV:\" xmlns:A=\"http://apple.com/ns/ical/\"><D:set><D:prop>"
+                        + prop + "</D:prop></D:set></D:propertyupdate>", StandardCharsets.UTF_8)), true);
+        check("PROPPATCH", collectionPath(), r);
+        if (r.statusCode() == 207) {
+            NodeList statuses = parse(r.body()).getElementsByTagNameNS(NS_DAV, "status");
+            for (int i = 0; i < statuses.getLength(); i++) {
+                int status = statusOf(statuses.item(i).getTextContent());
+                if (status >= 300) {
+                    throw new CalDavHttpException("PROPPATCH", collectionPath(), status, "displayname/calendar-color",
+                            null);
+                }
+            }
+        }
+    }
+
+    /** A property holding one {@code DAV:href} (PROPFIND depth 0), as an absolute URL (it may be on another host, as
+     * iCloud's calendar home is); null when absent. */
+    private String hrefProperty(String path, String ns, String name) throws Exception {
+        String prefix = NS_DAV.equals(ns) ? "D" : "C";
+        HttpResponse<String> r = send(request(path).header("Depth", "0")
+                .header("Content-Type", "application/xml; charset=utf-8")
+                .method("PROPFIND", HttpRequest.BodyPublishers.ofString("<?xml version=\"1.0\" encoding=\"utf-8\"?>"
+                        + "<D:propfind xmlns:D=\"DAV:\" xmlns:C=\"urn:ietf:params:xml:ns:caldav\"><D:prop><"
+                        + prefix + ":" + name + "/></D:prop></D:propfind>")), false);
+        check("PROPFIND", path, r);
+        Document doc = parse(r.body());
+        NodeList l = doc.getElementsByTagNameNS(ns, name);
+        for (int i = 0; i < l.getLength(); i++) {
+            String href = text((Element) l.item(i), NS_DAV, "href");
+            if (href != null && !href.isBlank()) {
+                return base.resolve(href.trim()).toString();
+            }
+        }
+        return null;
+    }
+
+    private static Element okPropstat(Element response) {
+        for (Node c = response.getFirstChild(); c != null; c = c.getNextSibling()) {
+            if (c instanceof Element ce && "propstat".equals(ce.getLocalName())
+                    && statusOf(text(ce, NS_DAV, "status")) == 200) {
+                return ce;
+            }
+        }
+        return null;
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s.trim();
     }
 
     /** True when the collection exists (PROPFIND depth 0 answers 207). */
