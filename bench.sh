@@ -16,6 +16,11 @@
 #                         writable ICS folder; 50 title edits made in Radicale -> time until the origin's file changed
 #                         (p50/p95 beside the destination run interval, heartbeat and folder poll), then idle cycles
 #                         whose updates queued / destination writes / Radicale changes must all be 0 (needs radicale)
+#   ./bench.sh sources [--only caldav|ews] [--events 5000] [--interval 1000] [--mode auto|etag|both]
+#                         the agent's live sources (agent jar as a process behind a counting proxy): a 5,000-event
+#                         calendar on a real Radicale (CalDAV source: sync-collection and ETag listing) and on the
+#                         fake EWS: time and bytes of the first full read, requests and bytes of a no-change poll and
+#                         of a 1% change. Drivers: benchmarks/.../CalDavSourceBench.java, EwsSourceBench.java
 set -euo pipefail
 cd "$(dirname "$0")"
 ./mvnw -B -q -DskipTests package
