@@ -35,7 +35,8 @@ final class GoogleTap implements AutoCloseable {
     private static final Set<String> HOP_HEADERS = Set.of("host", "content-length", "connection", "transfer-encoding",
             "expect", "upgrade", "keep-alive", "http2-settings");
 
-    record Request(Instant at, String method, String path, boolean write, long responseBytes) {
+    /** One request: {@code body} is the start (4 KiB at most) of what was sent, for asserting on its content. */
+    record Request(Instant at, String method, String path, boolean write, long responseBytes, String body) {
     }
 
     private final String target;
@@ -125,7 +126,8 @@ final class GoogleTap implements AutoCloseable {
         Instant at = Instant.now();
         CompletableFuture<Void> arrived = null;
         CountDownLatch release = null;
-        Request arrival = new Request(at, method, uri.getPath(), write, 0);
+        String sent = new String(body, 0, Math.min(body.length, 4096), java.nio.charset.StandardCharsets.UTF_8);
+        Request arrival = new Request(at, method, uri.getPath(), write, 0, sent);
         int index;
         synchronized (this) {
             index = requests.size();
@@ -149,7 +151,7 @@ final class GoogleTap implements AutoCloseable {
         });
         HttpResponse<byte[]> r = client.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
         synchronized (this) {
-            requests.set(index, new Request(at, method, uri.getPath(), write, r.body().length));
+            requests.set(index, new Request(at, method, uri.getPath(), write, r.body().length, sent));
         }
         if (arrived != null) {
             arrived.complete(null);
