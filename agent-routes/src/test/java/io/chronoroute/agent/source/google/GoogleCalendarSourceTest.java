@@ -1,5 +1,7 @@
 package io.chronoroute.agent.source.google;
 
+import io.chronoroute.testsupport.google.FakeGoogleTokenEndpoint;
+
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
@@ -66,7 +68,7 @@ class GoogleCalendarSourceTest {
     final MutableClock clock = MutableClock.at("2026-11-30T08:00:00Z");
     final List<Duration> waits = new CopyOnWriteArrayList<>();
     FakeGoogleCalendar fake;
-    TokenEndpoint tokens;
+    FakeGoogleTokenEndpoint tokens;
     AgentProperties props;
     AgentState state;
     ChangeCollector collector;
@@ -81,7 +83,7 @@ class GoogleCalendarSourceTest {
     void setUp() throws IOException {
         fake = FakeGoogleCalendar.builder().clock(clock).build().start();
         cal = fake.primaryCalendarId();
-        tokens = new TokenEndpoint(CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN);
+        tokens = new FakeGoogleTokenEndpoint(CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, null);
         props = new AgentProperties(AGENT, "t", "test", URI.create("http://127.0.0.1:1"), null,
                 Duration.ofSeconds(30), Duration.ofSeconds(1), Duration.ofSeconds(1), 5000, 20, Duration.ofSeconds(5),
                 Duration.ofMinutes(1), "UTC");
@@ -581,7 +583,7 @@ class GoogleCalendarSourceTest {
         assertThat(log.list).isNotEmpty();
         for (ILoggingEvent ev : log.list) {
             assertThat(ev.getFormattedMessage()).doesNotContain(CLIENT_SECRET).doesNotContain(REFRESH_TOKEN)
-                    .doesNotContain("atoken-");
+                    .doesNotContain("at-1").doesNotContain("at-2");
         }
         assertThat(source.state(config).toString()).doesNotContain(CLIENT_SECRET).doesNotContain(REFRESH_TOKEN);
         assertThat(GoogleSourceSettings.of(SOURCE, CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, "", "", true, null, null,

@@ -1,5 +1,7 @@
 package io.chronoroute.agent.source.google;
 
+import io.chronoroute.testsupport.google.FakeGoogleTokenEndpoint;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chronoroute.agent.discover.DiscoverCommand;
@@ -31,14 +33,14 @@ class GoogleDiscovererTest {
     @TempDir
     Path tmp;
     FakeGoogleCalendar fake;
-    TokenEndpoint tokens;
+    FakeGoogleTokenEndpoint tokens;
     final ByteArrayOutputStream out = new ByteArrayOutputStream();
     final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
     @BeforeEach
     void start() throws IOException {
         fake = FakeGoogleCalendar.builder().build().start();
-        tokens = new TokenEndpoint("disc-client", SECRET, REFRESH);
+        tokens = new FakeGoogleTokenEndpoint("disc-client", SECRET, REFRESH, null);
     }
 
     @AfterEach

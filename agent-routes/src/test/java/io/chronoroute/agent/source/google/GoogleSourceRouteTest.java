@@ -1,5 +1,7 @@
 package io.chronoroute.agent.source.google;
 
+import io.chronoroute.testsupport.google.FakeGoogleTokenEndpoint;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -54,14 +56,14 @@ class GoogleSourceRouteTest {
     static final Duration WAIT = Duration.ofSeconds(30);
     static final ObjectMapper JSON = new ObjectMapper();
     static final FakeGoogleCalendar FAKE;
-    static final TokenEndpoint TOKENS;
+    static final FakeGoogleTokenEndpoint TOKENS;
     static final Path ROOT;
     static final String UID;
 
     static {
         try {
             FAKE = FakeGoogleCalendar.builder().build().start();
-            TOKENS = new TokenEndpoint(CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN);
+            TOKENS = new FakeGoogleTokenEndpoint(CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, null);
             ObjectNode e = JSON.createObjectNode().put("summary", "Quarterly review");
             e.putObject("start").put("dateTime", "2026-12-09T14:00:00+01:00").put("timeZone", "Europe/Berlin");
             e.putObject("end").put("dateTime", "2026-12-09T15:00:00+01:00").put("timeZone", "Europe/Berlin");
@@ -151,7 +153,7 @@ class GoogleSourceRouteTest {
         assertThat(held().get(0).path("title").asText()).isEqualTo("Quarterly review (moved online)");
 
         assertThat(output.getAll()).doesNotContain(CLIENT_SECRET).doesNotContain(REFRESH_TOKEN)
-                .doesNotContain("atoken-");
+                .doesNotContain("Bearer at-");
     }
 
     /** The poll stops before the fake goes away (else the context's shutdown waits for a poll in backoff). */

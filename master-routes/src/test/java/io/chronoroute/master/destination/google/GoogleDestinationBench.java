@@ -1,5 +1,7 @@
 package io.chronoroute.master.destination.google;
 
+import io.chronoroute.testsupport.google.FakeGoogleTokenEndpoint;
+
 import ch.qos.logback.classic.Level;
 import io.chronoroute.master.destination.DestinationConfig;
 import io.chronoroute.master.destination.DestinationSyncService;
@@ -152,14 +154,14 @@ public final class GoogleDestinationBench {
         DestinationConfig config = null;
         boolean failed;
         try (FakeGoogleCalendar fake = FakeGoogleCalendar.builder().clock(clock).requestsPerMinute(RPM).build()
-                .start(); FakeTokenEndpoint tokens = new FakeTokenEndpoint()) {
+                .start(); FakeGoogleTokenEndpoint tokens = new FakeGoogleTokenEndpoint()) {
             DefaultCamelContext camel = new DefaultCamelContext();
             camel.start();
             MasterStore store = new EmbeddedMasterStore(dir.resolve("store"), 16, false);
             config = DestinationConfig.defaults("google")
                     .withGoogle(DestinationConfig.Google.defaults().withEndpoints(fake.baseUrl(), tokens.uri())
                             .withClient("client-1", "secret-1", "http://localhost/cb")
-                            .withRefreshToken(FakeTokenEndpoint.REFRESH));
+                            .withRefreshToken(FakeGoogleTokenEndpoint.REFRESH));
             if (batchSize != null) {
                 config = config.withBatchSize(batchSize);
             }

@@ -1,5 +1,7 @@
 package io.chronoroute.master.destination.google;
 
+import io.chronoroute.testsupport.google.FakeGoogleTokenEndpoint;
+
 import io.chronoroute.master.destination.DestinationConfig;
 import io.chronoroute.master.destination.SecretBox;
 import io.chronoroute.master.store.embedded.EmbeddedMasterStore;
@@ -40,7 +42,7 @@ class GoogleIdsAndOAuthTest {
     @Test
     void authUrlCodeExchangeAndEncryptedRefreshToken(@TempDir Path dir) throws Exception {
         MutableClock clock = MutableClock.at("2025-10-01T00:00:00Z");
-        try (FakeTokenEndpoint tokens = new FakeTokenEndpoint();
+        try (FakeGoogleTokenEndpoint tokens = new FakeGoogleTokenEndpoint();
              EmbeddedMasterStore store = new EmbeddedMasterStore(dir.resolve("s"), 4, false)) {
             DestinationConfig cfg = DestinationConfig.defaults("google").withGoogle(DestinationConfig.Google.defaults()
                     .withEndpoints("http://127.0.0.1:1/", tokens.uri())
@@ -55,12 +57,12 @@ class GoogleIdsAndOAuthTest {
             assertThatThrownBy(oauth::accessToken).isInstanceOf(DestinationException.class)
                     .satisfies(e -> assertThat(((DestinationException) e).kind()).isEqualTo(ErrorKind.AUTH));
 
-            GoogleOAuth.Tokens t = oauth.exchangeCode(FakeTokenEndpoint.CODE, null);
-            assertThat(t.refreshToken()).isEqualTo(FakeTokenEndpoint.REFRESH);
-            assertThat(t.toString()).doesNotContain(FakeTokenEndpoint.REFRESH);
+            GoogleOAuth.Tokens t = oauth.exchangeCode(FakeGoogleTokenEndpoint.CODE, null);
+            assertThat(t.refreshToken()).isEqualTo(FakeGoogleTokenEndpoint.REFRESH);
+            assertThat(t.toString()).doesNotContain(FakeGoogleTokenEndpoint.REFRESH);
             f.storeRefreshToken("g", store, t.refreshToken());
             String stored = store.getSetting(GoogleDestinationWriterFactory.refreshTokenKey("g")).orElseThrow();
-            assertThat(stored).startsWith("v1:").doesNotContain(FakeTokenEndpoint.REFRESH);
+            assertThat(stored).startsWith("v1:").doesNotContain(FakeGoogleTokenEndpoint.REFRESH);
 
             GoogleOAuth fresh = f.oauth("g", cfg, store, clock);
             assertThat(fresh.accessToken()).isEqualTo("at-2");
@@ -69,7 +71,7 @@ class GoogleIdsAndOAuthTest {
             assertThat(fresh.accessToken()).isEqualTo("at-3"); // refreshed before expiry
             assertThat(tokens.requests()).last().satisfies(r -> {
                 assertThat(r.get("grant_type")).isEqualTo("refresh_token");
-                assertThat(r.get("refresh_token")).isEqualTo(FakeTokenEndpoint.REFRESH);
+                assertThat(r.get("refresh_token")).isEqualTo(FakeGoogleTokenEndpoint.REFRESH);
             });
 
             assertThatThrownBy(() -> f.oauth("g", cfg, store, clock).exchangeCode("wrong", null))

@@ -1,5 +1,7 @@
 package io.chronoroute.master.destination.google;
 
+import io.chronoroute.testsupport.google.FakeGoogleTokenEndpoint;
+
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chronoroute.master.destination.DestinationConfig;
 import io.chronoroute.master.destination.DestinationSyncService;
@@ -37,7 +39,7 @@ final class GoogleKit implements AutoCloseable {
     final MutableClock clock = MutableClock.at("2025-10-01T06:00:00Z");
     final VirtualSleeper sleeper = new VirtualSleeper(clock);
     final FakeGoogleCalendar fake = FakeGoogleCalendar.builder().clock(clock).build().start();
-    final FakeTokenEndpoint tokens;
+    final FakeGoogleTokenEndpoint tokens;
     final DefaultCamelContext camel = new DefaultCamelContext();
     final Path dir;
     final SecretBox secrets;
@@ -47,7 +49,7 @@ final class GoogleKit implements AutoCloseable {
     DestinationSyncService service;
 
     GoogleKit() throws IOException {
-        tokens = new FakeTokenEndpoint();
+        tokens = new FakeGoogleTokenEndpoint();
         dir = Files.createTempDirectory("chronoroute-dest");
         secrets = SecretBox.create(null, dir);
         camel.start();
@@ -55,7 +57,7 @@ final class GoogleKit implements AutoCloseable {
         config = DestinationConfig.defaults("google").withGuard(0.2, 1, 2).withRate(1000, 1000, 8)
                 .withGoogle(DestinationConfig.Google.defaults().withEndpoints(fake.baseUrl(), tokens.uri())
                         .withClient("client-1", "secret-1", "http://localhost/cb")
-                        .withRefreshToken(FakeTokenEndpoint.REFRESH));
+                        .withRefreshToken(FakeGoogleTokenEndpoint.REFRESH));
         factory = new GoogleDestinationWriterFactory(camel, secrets);
     }
 
