@@ -313,6 +313,32 @@ class GraphDestinationSyncTest {
         assertThat(ingest.calls).hasSize(1);
     }
 
+    @Test
+    void delegatedAccessUsesTheRefreshTokenStoredEncryptedAndACalendarCreatedByName() throws Exception {
+        GraphDestinationSettings delegated = new GraphDestinationSettings(fake.tenant(), fake.clientId(), null, null,
+                null, "Consolidated", true, fake.graphUrl(), fake.authorityUrl(), null);
+        factory = new GraphDestinationWriterFactory(name -> delegated, SecretBox.fromKeyMaterial("test-key"));
+        String refresh = fake.issueRefreshToken(UPN);
+        factory.storeRefreshToken(SyncHarness.NAME, h.store, refresh);
+        assertThat(h.store.getSetting(GraphDestinationWriterFactory.refreshTokenKey(SyncHarness.NAME)).orElseThrow())
+                .doesNotContain(refresh);
+
+        h.put(events(3).toArray(CalendarEvent[]::new));
+        assertThat(ok(service().runOnce(SyncHarness.NAME)).inserted()).isEqualTo(3);
+        String remembered = h.store.getSetting(io.chronoroute.master.destination.DestinationMapping.settingPrefix(
+                SyncHarness.NAME) + "graph.calendar").orElseThrow();
+        assertThat(remembered).startsWith("Consolidated\t");
+        String calendarId = remembered.substring("Consolidated\t".length());
+        assertThat(fake.calendar(UPN, calendarId).path("name").asText()).isEqualTo("Consolidated");
+        assertThat(fake.storedEvents(UPN, calendarId)).hasSize(3);
+        assertThat(stored()).isEmpty(); // the default calendar is untouched
+
+        try (var w = factory.create(new DestinationContext(SyncHarness.NAME, config, h.store, h.clock, write -> { }))) {
+            w.renameCalendar("Team (consolidated)");
+        }
+        assertThat(fake.calendar(UPN, calendarId).path("name").asText()).isEqualTo("Team (consolidated)");
+    }
+
     /** The fake's stored {@code _props} as Graph's expanded {@code singleValueExtendedProperties}. */
     private static JsonNode propsAsArray(ObjectNode stored) {
         ObjectNode out = JSON.createObjectNode();
