@@ -8,6 +8,13 @@
 #                         against the quota-limited minimum. Writes go in batch requests of 50 (--batch-size 0: one
 #                         request per write). Virtual time by default (~1-2 min); --real-time uses the
 #                         wall clock (~16 min). Driver: master-routes/src/test/java/.../google/GoogleDestinationBench.java
+#   ./bench.sh graph [--real-time] [--events N] [--rate 15] [--burst 900]
+#                         the same 9,095 events into the fake Microsoft Graph (Exchange Online's per-app per-mailbox
+#                         limit: 10,000 requests per 10 minutes, batch parts counted, 4 concurrent; 429 Retry-After
+#                         above it): write calls, API calls, HTTP requests and time of the initial sync, a no-change
+#                         cycle and a 1% change, against the window's hard minimum and the sustained quota time.
+#                         JSON batches of 20. Virtual time by default (~1 min); --real-time uses the wall clock
+#                         (~11 min). Driver: master-routes/src/test/java/.../graph/GraphDestinationBench.java
 #   ./bench.sh failover [--kills 10] [--masters 3] [--lease 10s] [--interval 1s] [--start-minutes 15]
 #                         masters on one redis-server, leader election on: kill -9 of the leader until another
 #                         master reports leading, median and max over 10 kills (each killed master restarts)
@@ -24,7 +31,8 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 ./mvnw -B -q -DskipTests package
-if [ "${1:-}" = "google" ]; then
+if [ "${1:-}" = "google" ] || [ "${1:-}" = "graph" ]; then
+    which="$1"
     shift
     # The Google driver lives in master-routes' test sources (it needs the test fakes), and master-routes' jar is a
     # Spring Boot repackaged jar, so it runs from the class folders: master-routes' test-classes and classes, plus
@@ -33,7 +41,11 @@ if [ "${1:-}" = "google" ]; then
     ./mvnw -B -q -pl master-routes -am test-compile dependency:build-classpath \
         -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=test
     m=master-routes/target
-    exec java -cp "$m/test-classes:$m/classes:$(cat "$m/bench.classpath")" \
-        io.chronoroute.master.destination.google.GoogleDestinationBench "$@"
+    if [ "$which" = "graph" ]; then
+        main=io.chronoroute.master.destination.graph.GraphDestinationBench
+    else
+        main=io.chronoroute.master.destination.google.GoogleDestinationBench
+    fi
+    exec java -cp "$m/test-classes:$m/classes:$(cat "$m/bench.classpath")" "$main" "$@"
 fi
 exec java -jar benchmarks/target/chronoroute-benchmarks.jar "$@"

@@ -14,7 +14,7 @@ import java.util.TreeMap;
  * chronoroute.secret-key                                   key material for encrypting stored secrets (base64 of
  *                                                          32 bytes, or any passphrase: SHA-256 of it); blank =
  *                                                          generated once into ${data-dir}/destination-secret.key (0600)
- * chronoroute.destinations.&lt;name&gt;.type                     google | ews | caldav
+ * chronoroute.destinations.&lt;name&gt;.type                     google | ews | caldav | graph
  * chronoroute.destinations.&lt;name&gt;.enabled                  true
  * chronoroute.destinations.&lt;name&gt;.calendar-id              primary
  * chronoroute.destinations.&lt;name&gt;.owner                    owner tag value (default: the name)
@@ -43,6 +43,8 @@ import java.util.TreeMap;
  * chronoroute.destinations.&lt;name&gt;.google.redirect-uri
  * chronoroute.destinations.&lt;name&gt;.google.scope             https://www.googleapis.com/auth/calendar
  * chronoroute.destinations.&lt;name&gt;.google.timeout           30s
+ * chronoroute.destinations.&lt;name&gt;.graph.tenant / client-id / client-secret / refresh-token / mailbox / calendar /
+ *     create-calendar / graph-url / authority-url / timeout    (type graph: GraphDestinationSettings)
  * </pre>
  * The schedule is not a property: each destination is run by a YAML route instantiating the
  * {@code destination-sync} template (src-routes-yaml templates/master/destination-sync.camel.yaml).

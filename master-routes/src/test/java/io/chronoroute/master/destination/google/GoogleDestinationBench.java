@@ -322,7 +322,7 @@ public final class GoogleDestinationBench {
      * series of 10; every 3rd series has an EXDATE (2nd occurrence) and an override (4th occurrence moved by 2 h),
      * the override being a consolidated event of its own. Exactly {@code count} consolidated events.
      */
-    static List<CalendarEvent> corpus(int count) {
+    public static List<CalendarEvent> corpus(int count) {
         Random rnd = new Random(42);
         List<CalendarEvent> out = new ArrayList<>(count);
         LocalDate base = LocalDate.of(2025, 10, 6);
@@ -372,7 +372,7 @@ public final class GoogleDestinationBench {
     }
 
     /** The consolidated record the master would hold for {@code e} (as the tests build it). */
-    static ConsolidatedEvent consolidated(CalendarEvent e, long version) {
+    public static ConsolidatedEvent consolidated(CalendarEvent e, long version) {
         String key = "agent-1/" + SyncKey.of("agent-1", e).value();
         return new ConsolidatedEvent(SyncKey.identityOf(e), WireJson.toJson(e), ContentHash.of(e), List.of(key),
                 version, 0, e.created(), false, key);
