@@ -35,7 +35,10 @@ final class GoogleTap implements AutoCloseable {
     private static final Set<String> HOP_HEADERS = Set.of("host", "content-length", "connection", "transfer-encoding",
             "expect", "upgrade", "keep-alive", "http2-settings");
 
-    /** One request: {@code body} is the start (4 KiB at most) of what was sent, for asserting on its content. */
+    /**
+     * One request: {@code path} with its query, {@code body} the start (4 KiB at most) of what was sent, for asserting
+     * on their content.
+     */
     record Request(Instant at, String method, String path, boolean write, long responseBytes, String body) {
     }
 
@@ -127,7 +130,8 @@ final class GoogleTap implements AutoCloseable {
         CompletableFuture<Void> arrived = null;
         CountDownLatch release = null;
         String sent = new String(body, 0, Math.min(body.length, 4096), java.nio.charset.StandardCharsets.UTF_8);
-        Request arrival = new Request(at, method, uri.getPath(), write, 0, sent);
+        String recorded = uri.getPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
+        Request arrival = new Request(at, method, recorded, write, 0, sent);
         int index;
         synchronized (this) {
             index = requests.size();
@@ -151,7 +155,7 @@ final class GoogleTap implements AutoCloseable {
         });
         HttpResponse<byte[]> r = client.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
         synchronized (this) {
-            requests.set(index, new Request(at, method, uri.getPath(), write, r.body().length, sent));
+            requests.set(index, new Request(at, method, recorded, write, r.body().length, sent));
         }
         if (arrived != null) {
             arrived.complete(null);

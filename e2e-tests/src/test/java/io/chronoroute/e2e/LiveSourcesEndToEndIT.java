@@ -5,6 +5,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chronoroute.testsupport.caldav.DavCollection;
 import io.chronoroute.testsupport.caldav.RadicaleLauncher;
 import io.chronoroute.testsupport.ews.FakeEwsServer;
+import io.chronoroute.testsupport.google.FakeGoogleCalendar;
+import io.chronoroute.testsupport.google.FakeGoogleTokenEndpoint;
+import io.chronoroute.testsupport.graph.FakeGraph;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -22,19 +25,22 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Issue #10 end to end: one agent process with two live sources, a CalDAV account on a real Radicale
- * ({@code caldav-source}, calendars found by discovery) and a mailbox on the schema-validating fake Exchange
- * ({@code ews-source}), both writable, and a master process. Each server sits behind a {@link GoogleTap} (a
- * pass-through proxy), which lets the test see every request the agent makes and take the server down.
+ * Issues #10 and #11 end to end: one agent process with four live sources, all writable, and a master process: a
+ * CalDAV account on a real Radicale ({@code caldav-source}, calendars found by discovery), a mailbox on the
+ * schema-validating fake Exchange ({@code ews-source}), a Google calendar on the fake Google ({@code google-source},
+ * OAuth refresh through the fake token endpoint) and a Microsoft 365 mailbox on the fake Graph ({@code graph-source},
+ * app-only token from the fake identity platform). Each API sits behind a {@link GoogleTap} (a pass-through proxy),
+ * which lets the test see every request the agent makes and take the server down.
  * A person's create, edit and delete in each calendar reach the master's feed; an edit made through the master
- * reaches Radicale and Exchange; a restarted agent resumes from its persisted cursors (no full read); an outage of
- * both servers changes nothing at the master and shows as each source's last error.
+ * reaches every calendar; a restarted agent resumes from its persisted cursors (no full read); an outage of all four
+ * servers changes nothing at the master and shows as each source's last error.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @ExtendWith(LiveSourcesEndToEndIT.ShowLogsOnFailure.class)
@@ -44,6 +50,7 @@ class LiveSourcesEndToEndIT {
     static final Duration WAIT = Duration.ofSeconds(60);
     static final String DAV_UID = "live-dav-0001@chronoroute.invalid";
     static final String EWS_UID = "live-ews-0001@chronoroute.invalid";
+    static final String MAILBOX = "ada@contoso.example";
     static final String DAV_BASIC = "Basic " + Base64.getEncoder().encodeToString("e2e:e2e".getBytes(StandardCharsets.UTF_8));
 
     static RadicaleLauncher radicale;
@@ -51,6 +58,13 @@ class LiveSourcesEndToEndIT {
     static FakeEwsServer ews;
     static GoogleTap davTap;
     static GoogleTap ewsTap;
+    static FakeGoogleCalendar google;
+    static FakeGoogleTokenEndpoint googleTokens;
+    static GoogleTap googleTap;
+    static FakeGraph graph;
+    static GoogleTap graphTap;
+    static String googleUid;
+    static String graphUid;
     static Apps apps;
     static String ewsItem;
 
@@ -78,6 +92,17 @@ class LiveSourcesEndToEndIT {
         ews = FakeEwsServer.builder().credentials("alice", "e2e-secret").build().start();
         ewsItem = ews.userCreate("Board meeting (Exchange)", Instant.parse("2026-12-08T10:00:00Z"),
                 Instant.parse("2026-12-08T11:00:00Z"), EWS_UID);
+        google = new FakeGoogleCalendar().start();
+        googleTokens = new FakeGoogleTokenEndpoint();
+        googleUid = google.userCreate(google.primaryCalendarId(), googleEvent("Review (Google)", "2026-12-09T14:00:00Z"))
+                .get("iCalUID").asText();
+        graph = FakeGraph.builder().client("e2e-m365-client", "e2e-m365-secret").build().start();
+        graph.addMailbox(MAILBOX);
+        graphUid = graph.userCreate(MAILBOX, graph.defaultCalendarId(MAILBOX), graphEvent("Retro (Microsoft 365)",
+                "2026-12-11T09:00:00")).get("iCalUId").asText();
+        googleTap = new GoogleTap(google.baseUrl(), Duration.ZERO);
+        URI graphUri = URI.create(graph.graphUrl());
+        graphTap = new GoogleTap(graphUri.getScheme() + "://" + graphUri.getRawAuthority(), Duration.ZERO);
         davTap = new GoogleTap(radicale.baseUrl(), Duration.ZERO);
         URI ewsUri = URI.create(ews.url());
         ewsTap = new GoogleTap(ewsUri.getScheme() + "://" + ewsUri.getRawAuthority(), Duration.ZERO);
@@ -118,14 +143,68 @@ class LiveSourcesEndToEndIT {
                       - name: interval
                         value: "1000"
                 """.formatted(ewsTap.baseUrl() + FakeEwsServer.PATH.substring(1)));
+        Files.writeString(apps.work.resolve("sources").resolve("google.camel.yaml"), """
+                - templatedRoute:
+                    routeTemplateRef: google-source
+                    routeId: agent-poll-google-e2e
+                    parameters:
+                      - name: sourceName
+                        value: e2e-google
+                      - name: clientId
+                        value: "%s"
+                      - name: clientSecret
+                        value: "%s"
+                      - name: refreshToken
+                        value: "%s"
+                      - name: calendars
+                        value: primary
+                      - name: allowEventUpdates
+                        value: "true"
+                      - name: interval
+                        value: "1000"
+                      - name: rootUrl
+                        value: "%s"
+                      - name: tokenUri
+                        value: "%s"
+                """.formatted(FakeGoogleTokenEndpoint.CLIENT_ID, FakeGoogleTokenEndpoint.CLIENT_SECRET,
+                FakeGoogleTokenEndpoint.REFRESH, googleTap.baseUrl(), googleTokens.uri()));
+        Files.writeString(apps.work.resolve("sources").resolve("graph.camel.yaml"), """
+                - templatedRoute:
+                    routeTemplateRef: graph-source
+                    routeId: agent-poll-graph-e2e
+                    parameters:
+                      - name: sourceName
+                        value: e2e-m365
+                      - name: tenant
+                        value: "%s"
+                      - name: clientId
+                        value: e2e-m365-client
+                      - name: clientSecret
+                        value: e2e-m365-secret
+                      - name: mailbox
+                        value: "%s"
+                      - name: calendars
+                        value: default
+                      - name: allowEventUpdates
+                        value: "true"
+                      - name: interval
+                        value: "1000"
+                      - name: graphUrl
+                        value: "%s"
+                      - name: authorityUrl
+                        value: "%s"
+                """.formatted(graph.tenant(), MAILBOX, graphTap.baseUrl() + graphUri.getRawPath().substring(1),
+                graph.authorityUrl()));
         apps.startBoth();
         await().atMost(WAIT).until(() -> apps.feed().contains("SUMMARY:Planning (Radicale)")
-                && apps.feed().contains("SUMMARY:Board meeting (Exchange)"));
+                && apps.feed().contains("SUMMARY:Board meeting (Exchange)") && apps.feed().contains("SUMMARY:Review (Google)")
+                && apps.feed().contains("SUMMARY:Retro (Microsoft 365)"));
     }
 
     @AfterAll
     static void stop() {
-        for (AutoCloseable c : new AutoCloseable[] {apps, davTap, ewsTap, ews, radicale}) {
+        for (AutoCloseable c : new AutoCloseable[] {apps, davTap, ewsTap, googleTap, graphTap, ews, radicale, google,
+                googleTokens, graph}) {
             if (c != null) {
                 try {
                     c.close();
@@ -173,10 +252,45 @@ class LiveSourcesEndToEndIT {
     }
 
     @Test
+    @Order(2)
+    void aCreateAnEditAndADeleteInGoogleReachTheFeed() {
+        String cal = google.primaryCalendarId();
+        ObjectNode created = google.userCreate(cal, googleEvent("Created in Google", "2026-12-10T13:00:00Z"));
+        String uid = created.get("iCalUID").asText();
+        await().atMost(WAIT).until(() -> apps.feed().contains("SUMMARY:Created in Google"));
+        google.userEditSummary(cal, created.get("id").asText(), "Edited in Google");
+        await().atMost(WAIT).until(() -> apps.feed().contains("SUMMARY:Edited in Google"));
+        assertThat(Apps.vevents(apps.feed())).containsEntry(uid, 1);
+        google.userDelete(cal, created.get("id").asText());
+        await().atMost(WAIT).until(() -> !apps.feed().contains(uid));
+    }
+
+    @Test
+    @Order(2)
+    void aCreateAnEditAndADeleteInMicrosoft365ReachTheFeed() {
+        ObjectNode created = graph.userCreate(MAILBOX, graph.defaultCalendarId(MAILBOX),
+                graphEvent("Created in Outlook on the web", "2026-12-10T15:00:00"));
+        String uid = created.get("iCalUId").asText();
+        await().atMost(WAIT).until(() -> apps.feed().contains("SUMMARY:Created in Outlook on the web"));
+        graph.userEdit(MAILBOX, created.get("id").asText(),
+                Apps.JSON.createObjectNode().put("subject", "Edited in Outlook on the web"));
+        await().atMost(WAIT).until(() -> apps.feed().contains("SUMMARY:Edited in Outlook on the web"));
+        assertThat(Apps.vevents(apps.feed())).containsEntry(uid, 1);
+        graph.userDelete(MAILBOX, created.get("id").asText());
+        await().atMost(WAIT).until(() -> !apps.feed().contains(uid));
+    }
+
+    @Test
     @Order(3)
-    void anEditThroughTheMasterReachesRadicaleAndExchange() {
+    void anEditThroughTheMasterReachesEveryCalendar() {
         edit(DAV_UID, "Planning (edited through the master)");
         edit(EWS_UID, "Board meeting (edited through the master)");
+        edit(googleUid, "Review (edited through the master)");
+        edit(graphUid, "Retro (edited through the master)");
+        await().atMost(WAIT).until(() -> google.storedEvents(google.primaryCalendarId()).stream()
+                .anyMatch(e -> "Review (edited through the master)".equals(e.path("summary").asText())));
+        await().atMost(WAIT).until(() -> graph.storedEvents(MAILBOX, graph.defaultCalendarId(MAILBOX)).stream()
+                .anyMatch(e -> "Retro (edited through the master)".equals(e.path("subject").asText())));
         await().atMost(WAIT).until(() -> dav.get(dav.href("planning")).body()
                 .contains("SUMMARY:Planning (edited through the master)"));
         await().atMost(WAIT).until(() -> "Board meeting (edited through the master)".equals(ews.field(ewsItem, "Subject")));
@@ -184,7 +298,11 @@ class LiveSourcesEndToEndIT {
         long writes = ews.writeCalls();
         await().atMost(WAIT).until(() -> apps.feed().contains("SUMMARY:Board meeting (edited through the master)")
                 && apps.feed().contains("SUMMARY:Planning (edited through the master)"));
-        assertThat(Apps.vevents(apps.feed())).containsEntry(DAV_UID, 1).containsEntry(EWS_UID, 1);
+        await().atMost(WAIT).until(() -> apps.feed().contains("SUMMARY:Review (edited through the master)")
+                && apps.feed().contains("SUMMARY:Retro (edited through the master)"));
+        assertThat(Apps.vevents(apps.feed())).containsEntry(DAV_UID, 1).containsEntry(EWS_UID, 1)
+                .containsEntry(googleUid, 1).containsEntry(graphUid, 1);
+        assertThat(graph.messagesSent()).as("messages Microsoft 365 sent to attendees").isEmpty();
         assertThat(dav.etags().keySet().stream().filter(href -> dav.get(href).body().contains("UID:" + DAV_UID)))
                 .as("Radicale resources holding " + DAV_UID).hasSize(1);
         assertThat(dav.get(dav.href("planning")).body()).contains("X-E2E-UNKNOWN:kept by every write-back");
@@ -199,15 +317,22 @@ class LiveSourcesEndToEndIT {
         Instant restarted = Instant.now();
         long getItems = ews.count("GetItem");
         apps.startAgent();
-        await().atMost(WAIT).until(() -> readSince("e2e-dav", restarted) && readSince("e2e-ews", restarted));
+        await().atMost(WAIT).until(() -> SOURCES.stream().allMatch(s -> readSince(s, restarted)));
         // two more polls each: had the cursors been lost, a full read would have happened by now
         Instant polled = Instant.now();
-        await().atMost(WAIT).until(() -> readSince("e2e-dav", polled.plusSeconds(2)) && readSince("e2e-ews", polled.plusSeconds(2)));
+        await().atMost(WAIT).until(() -> SOURCES.stream().allMatch(s -> readSince(s, polled.plusSeconds(2))));
         assertThat(ews.count("GetItem")).as("Exchange items fetched again after the restart").isEqualTo(getItems);
         // a sync-collection from the persisted token is fine (it brings what changed, e.g. our own write-back); a
         // full read would be one without a token
         assertThat(davTap.requests()).filteredOn(r -> !r.at().isBefore(restarted) && "REPORT".equals(r.method()))
                 .as("CalDAV reports after the restart").noneMatch(r -> r.body().contains("<D:sync-token/>"));
+        // Google: every events.list after the restart carries the persisted sync token; Graph: every delta its link
+        assertThat(googleTap.requests()).filteredOn(r -> !r.at().isBefore(restarted) && r.path().contains("/events")
+                && "GET".equals(r.method())).as("Google event lists after the restart").isNotEmpty()
+                .allMatch(r -> r.path().contains("syncToken="));
+        assertThat(graphTap.requests()).filteredOn(r -> !r.at().isBefore(restarted) && r.path().contains("/delta"))
+                .as("Graph delta calls after the restart").isNotEmpty()
+                .allMatch(r -> r.path().contains("deltatoken=") || r.path().contains("skiptoken="));
         assertThat(Apps.vevents(apps.feed())).isEqualTo(before);
     }
 
@@ -215,23 +340,40 @@ class LiveSourcesEndToEndIT {
     @Order(5)
     void anOutageOfBothServersChangesNothingAtTheMaster() {
         Map<String, Integer> before = Apps.vevents(apps.feed());
-        davTap.down(true);
-        ewsTap.down(true);
+        List<GoogleTap> taps = List.of(davTap, ewsTap, googleTap, graphTap);
+        taps.forEach(t -> t.down(true));
         try {
-            await().atMost(WAIT).until(() -> lastError("e2e-dav") != null && lastError("e2e-ews") != null);
+            await().atMost(WAIT).until(() -> SOURCES.stream().allMatch(s -> lastError(s) != null));
             // several failed polls of each (every second) and heartbeats: the consolidated calendar stays as it was
             await().during(Duration.ofSeconds(4)).atMost(WAIT).until(() -> Apps.vevents(apps.feed()).equals(before));
         } finally {
-            davTap.down(false);
-            ewsTap.down(false);
+            taps.forEach(t -> t.down(false));
         }
-        await().atMost(WAIT).until(() -> lastError("e2e-dav") == null && lastError("e2e-ews") == null);
+        await().atMost(WAIT).until(() -> SOURCES.stream().allMatch(s -> lastError(s) == null));
         assertThat(Apps.vevents(apps.feed())).isEqualTo(before);
         assertThat(apps.feed()).contains("SUMMARY:Planning (edited through the master)")
                 .contains("SUMMARY:Board meeting (edited through the master)");
     }
 
     // ---------------------------------------------------------------------------------------------------- helpers
+
+    static final List<String> SOURCES = List.of("e2e-dav", "e2e-ews", "e2e-google", "e2e-m365");
+
+    static ObjectNode googleEvent(String summary, String startUtc) {
+        ObjectNode e = Apps.JSON.createObjectNode().put("summary", summary);
+        Instant start = Instant.parse(startUtc);
+        e.putObject("start").put("dateTime", start.toString()).put("timeZone", "Europe/Berlin");
+        e.putObject("end").put("dateTime", start.plusSeconds(3600).toString()).put("timeZone", "Europe/Berlin");
+        return e;
+    }
+
+    static ObjectNode graphEvent(String subject, String startWallClock) {
+        ObjectNode e = Apps.JSON.createObjectNode().put("subject", subject);
+        java.time.LocalDateTime start = java.time.LocalDateTime.parse(startWallClock);
+        e.putObject("start").put("dateTime", start.toString()).put("timeZone", "W. Europe Standard Time");
+        e.putObject("end").put("dateTime", start.plusHours(1).toString()).put("timeZone", "W. Europe Standard Time");
+        return e;
+    }
 
     static String vevent(String uid, String summary, String start) {
         return "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//e2e//live sources//EN\r\nBEGIN:VEVENT\r\nUID:" + uid
