@@ -28,7 +28,7 @@ import java.util.concurrent.TimeUnit;
  * arrival time. {@link #holdNextWrite()} lets the next write reach the fake and then holds its answer until
  * released: the master is then provably waiting for that answer (the test pauses it there). {@link #down} makes
  * the server look down (every request answered 503 without reaching it); {@link #responseBytesAfter} counts what
- * the server answered.
+ * the server answered. Absolute links to the server in a JSON answer are rewritten to the tap's own address.
  */
 final class GoogleTap implements AutoCloseable {
 
@@ -170,6 +170,15 @@ final class GoogleTap implements AutoCloseable {
             }
         });
         byte[] out = r.body();
+        if (r.headers().firstValue("Content-Type").orElse("").contains("json")) {
+            // absolute links in the answer (Graph's @odata.nextLink / deltaLink) lead back through the tap, as a
+            // reverse proxy rewrites them: otherwise a client would follow them around it
+            String text = new String(out, java.nio.charset.StandardCharsets.UTF_8);
+            String own = baseUrl().substring(0, baseUrl().length() - 1);
+            if (text.contains(target)) {
+                out = text.replace(target, own).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            }
+        }
         ex.sendResponseHeaders(r.statusCode(), out.length == 0 ? -1 : out.length);
         if (out.length > 0) {
             ex.getResponseBody().write(out);

@@ -338,7 +338,7 @@ class LiveSourcesEndToEndIT {
 
     @Test
     @Order(5)
-    void anOutageOfBothServersChangesNothingAtTheMaster() {
+    void anOutageOfEveryServerChangesNothingAtTheMaster() {
         Map<String, Integer> before = Apps.vevents(apps.feed());
         List<GoogleTap> taps = List.of(davTap, ewsTap, googleTap, graphTap);
         taps.forEach(t -> t.down(true));
