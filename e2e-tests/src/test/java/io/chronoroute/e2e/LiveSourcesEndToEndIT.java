@@ -22,6 +22,7 @@ import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
@@ -40,7 +41,9 @@ import static org.awaitility.Awaitility.await;
  * which lets the test see every request the agent makes and take the server down.
  * A person's create, edit and delete in each calendar reach the master's feed; an edit made through the master
  * reaches every calendar; a restarted agent resumes from its persisted cursors (no full read); an outage of all four
- * servers changes nothing at the master and shows as each source's last error.
+ * servers changes nothing at the master and shows as each source's last error. Last, the master's Microsoft 365
+ * destination (the fake Graph, another mailbox) gets every consolidated event, and an edit made there goes back to
+ * the calendar the event came from.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @ExtendWith(LiveSourcesEndToEndIT.ShowLogsOnFailure.class)
@@ -51,6 +54,8 @@ class LiveSourcesEndToEndIT {
     static final String DAV_UID = "live-dav-0001@chronoroute.invalid";
     static final String EWS_UID = "live-ews-0001@chronoroute.invalid";
     static final String MAILBOX = "ada@contoso.example";
+    /** The mailbox of the master's Microsoft 365 destination {@code m365} (same fake tenant, another mailbox). */
+    static final String TEAM = "team@contoso.example";
     static final String DAV_BASIC = "Basic " + Base64.getEncoder().encodeToString("e2e:e2e".getBytes(StandardCharsets.UTF_8));
 
     static RadicaleLauncher radicale;
@@ -98,6 +103,7 @@ class LiveSourcesEndToEndIT {
                 .get("iCalUID").asText();
         graph = FakeGraph.builder().client("e2e-m365-client", "e2e-m365-secret").build().start();
         graph.addMailbox(MAILBOX);
+        graph.addMailbox(TEAM);
         graphUid = graph.userCreate(MAILBOX, graph.defaultCalendarId(MAILBOX), graphEvent("Retro (Microsoft 365)",
                 "2026-12-11T09:00:00")).get("iCalUId").asText();
         googleTap = new GoogleTap(google.baseUrl(), Duration.ZERO);
@@ -195,7 +201,28 @@ class LiveSourcesEndToEndIT {
                         value: "%s"
                 """.formatted(graph.tenant(), MAILBOX, graphTap.baseUrl() + graphUri.getRawPath().substring(1),
                 graph.authorityUrl()));
-        apps.startBoth();
+        Path routes = Files.createDirectories(apps.work.resolve("routes"));
+        // an hour: every run of the destination is an explicit POST /sync/destinations/m365/run
+        Files.writeString(routes.resolve("m365.camel.yaml"), """
+                - templatedRoute:
+                    routeTemplateRef: destination-sync
+                    routeId: master-sync-destination-m365
+                    parameters:
+                      - name: destination
+                        value: m365
+                      - name: period
+                        value: "3600000"
+                      - name: initialDelay
+                        value: "3600000"
+                """);
+        apps.startBoth(List.of("--chronoroute.routes-dir=" + routes,
+                "--chronoroute.destinations.m365.type=graph",
+                "--chronoroute.destinations.m365.graph.tenant=" + graph.tenant(),
+                "--chronoroute.destinations.m365.graph.client-id=e2e-m365-client",
+                "--chronoroute.destinations.m365.graph.client-secret=e2e-m365-secret",
+                "--chronoroute.destinations.m365.graph.mailbox=" + TEAM,
+                "--chronoroute.destinations.m365.graph.graph-url=" + graph.graphUrl(),
+                "--chronoroute.destinations.m365.graph.authority-url=" + graph.authorityUrl()), Duration.ofMinutes(3));
         await().atMost(WAIT).until(() -> apps.feed().contains("SUMMARY:Planning (Radicale)")
                 && apps.feed().contains("SUMMARY:Board meeting (Exchange)") && apps.feed().contains("SUMMARY:Review (Google)")
                 && apps.feed().contains("SUMMARY:Retro (Microsoft 365)"));
@@ -355,7 +382,41 @@ class LiveSourcesEndToEndIT {
                 .contains("SUMMARY:Board meeting (edited through the master)");
     }
 
+    @Test
+    @Order(6)
+    void theMicrosoft365DestinationGetsEveryEventAndAnEditThereGoesBackToItsOrigin() {
+        String team = graph.defaultCalendarId(TEAM);
+        JsonNode first = runM365();
+        int consolidated = Apps.vevents(apps.feed()).size();
+        assertThat(first.path("inserted").asInt()).as(first.toString()).isEqualTo(consolidated);
+        assertThat(graph.storedEvents(TEAM, team)).hasSize(consolidated);
+        assertThat(runM365().path("inserted").asInt()).as("a second run without change").isZero();
+
+        // a person edits the Radicale event's copy in Outlook on the web: it comes back through the ingest and the
+        // agent writes it into Radicale
+        ObjectNode copy = graph.storedEvents(TEAM, team).stream()
+                .filter(e -> e.path("subject").asText().equals("Planning (edited through the master)")).findFirst()
+                .orElseThrow();
+        graph.userEdit(TEAM, copy.path("id").asText(),
+                Apps.JSON.createObjectNode().put("subject", "Planning (edited in Microsoft 365)"));
+        runM365();
+        await().atMost(WAIT).until(() -> dav.get(dav.href("planning")).body()
+                .contains("SUMMARY:Planning (edited in Microsoft 365)"));
+        await().atMost(WAIT).until(() -> apps.feed().contains("SUMMARY:Planning (edited in Microsoft 365)"));
+        assertThat(Apps.vevents(apps.feed())).containsEntry(DAV_UID, 1);
+        assertThat(graph.storedEvents(TEAM, team)).hasSize(consolidated);
+        assertThat(graph.messagesSent()).as("messages Microsoft 365 sent to attendees").isEmpty();
+    }
+
     // ---------------------------------------------------------------------------------------------------- helpers
+
+    static JsonNode runM365() {
+        HttpResponse<String> r = apps.post("/sync/destinations/m365/run", ADMIN, "");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        JsonNode result = Apps.json(r);
+        assertThat(result.path("outcome").asText()).as(r.body()).isEqualTo("OK");
+        return result;
+    }
 
     static final List<String> SOURCES = List.of("e2e-dav", "e2e-ews", "e2e-google", "e2e-m365");
 
