@@ -2,6 +2,8 @@ package io.chronoroute.providers.graph;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.URI;
@@ -16,6 +18,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
 /**
@@ -28,8 +31,13 @@ import java.util.stream.Collectors;
  * pulls nimbus-jose-jwt, oauth2-oidc-sdk and json-smart for three form POSTs; a plain client lets the tests point the
  * authority at the fake Graph's token endpoint. The access token is cached until five minutes before it expires
  * and dropped on a 401 ({@link #invalidate}). Secrets are never logged; {@link #toString()} shows none.
+ * <p>Rotation: whoever stores the refresh token registers {@link #onRefreshTokenRotated} and persists each new one
+ * (encrypted), so that a restart starts from the newest rather than from the configured first one, which the
+ * platform may have revoked or let expire (90 days of inactivity) meanwhile.
  */
 public final class GraphAuth {
+
+    private static final Logger LOG = LoggerFactory.getLogger(GraphAuth.class);
 
     public static final String DEFAULT_AUTHORITY = "https://login.microsoftonline.com";
     public static final String APP_SCOPE = "https://graph.microsoft.com/.default";
@@ -48,6 +56,7 @@ public final class GraphAuth {
     private String accessToken;
     private Instant expires = Instant.MIN;
     private long grants;
+    private Consumer<String> rotated = t -> { };
 
     /**
      * @param clientSecret the app's secret (required for client credentials; null for a public client using a
@@ -99,10 +108,38 @@ public final class GraphAuth {
             throw new GraphHttpException(200, "invalid_response", "the token endpoint answered no access_token", null);
         }
         expires = clock.instant().plusSeconds(t.path("expires_in").asLong(3600));
-        if (t.hasNonNull("refresh_token")) {
-            refreshToken = t.get("refresh_token").asText();
+        if (refreshToken != null && t.hasNonNull("refresh_token")) {
+            String next = t.get("refresh_token").asText();
+            if (!next.isBlank() && !next.equals(refreshToken)) {
+                refreshToken = next;
+                notifyRotated(next);
+            }
         }
         return accessToken;
+    }
+
+    /**
+     * {@code listener} gets every new refresh token the platform hands out (called under this object's lock, on the
+     * thread that asked for an access token). A listener that fails is logged (without the token) and does not fail
+     * the call: the access token is good, the token in memory is the newest, the next rotation tries again.
+     */
+    public synchronized GraphAuth onRefreshTokenRotated(Consumer<String> listener) {
+        this.rotated = listener == null ? t -> { } : listener;
+        return this;
+    }
+
+    /** The newest refresh token (delegated access), null for app-only. */
+    public synchronized String refreshToken() {
+        return refreshToken;
+    }
+
+    private void notifyRotated(String next) {
+        try {
+            rotated.accept(next);
+        } catch (RuntimeException e) {
+            LOG.warn("{}: the rotated refresh token could not be stored ({}); it is kept in memory", this,
+                    e.getClass().getSimpleName());
+        }
     }
 
     /** The access token was refused (401): the next call gets a new one. */

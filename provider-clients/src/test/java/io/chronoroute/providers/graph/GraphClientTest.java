@@ -99,6 +99,38 @@ class GraphClientTest {
     }
 
     @Test
+    void everyRotatedRefreshTokenIsReportedAndTheNewestIsUsed() throws Exception {
+        graph.singleUseRefreshTokens(true);
+        String first = graph.issueRefreshToken(USER);
+        List<String> rotated = new ArrayList<>();
+        GraphAuth user = new GraphAuth(http, graph.authorityUrl(), graph.tenant(), graph.clientId(), null, first,
+                Clock.systemUTC(), Duration.ofSeconds(10)).onRefreshTokenRotated(rotated::add);
+        user.accessToken();
+        assertThat(rotated).hasSize(1).doesNotContain(first);
+        assertThat(user.refreshToken()).isEqualTo(rotated.get(0));
+        user.accessToken();
+        assertThat(rotated).hasSize(1); // cached access token: no grant, no rotation
+        user.invalidate();
+        user.accessToken();
+        assertThat(rotated).hasSize(2).doesNotHaveDuplicates();
+        // single use: the first token is gone, a new instance from the newest one works (what a restart does)
+        GraphAuth stale = new GraphAuth(http, graph.authorityUrl(), graph.tenant(), graph.clientId(), null, first,
+                Clock.systemUTC(), Duration.ofSeconds(10));
+        assertThatThrownBy(stale::accessToken).isInstanceOf(GraphHttpException.class)
+                .hasMessageNotContaining(first);
+        // a failing listener does not fail the grant; the newest stays in memory
+        user.onRefreshTokenRotated(t -> { throw new IllegalStateException("store down"); });
+        user.invalidate();
+        assertThat(user.accessToken()).isNotBlank();
+        assertThat(user.refreshToken()).isNotIn(first, rotated.get(0), rotated.get(1));
+        GraphAuth restarted = new GraphAuth(http, graph.authorityUrl(), graph.tenant(), graph.clientId(), null,
+                user.refreshToken(), Clock.systemUTC(), Duration.ofSeconds(10));
+        assertThat(restarted.accessToken()).isNotBlank();
+        // app-only: nothing to rotate
+        assertThat(auth.refreshToken()).isNull();
+    }
+
+    @Test
     void pagingDeltaAnd410() {
         List<GraphClient.BatchRequest> creates = new ArrayList<>();
         for (int i = 0; i < 45; i++) {

@@ -52,7 +52,10 @@ import java.util.regex.Pattern;
  * identity platform's token endpoint, enforcing what the real service does where our clients depend on it:
  * <ul>
  *   <li><b>Auth:</b> {@code POST /{tenant}/oauth2/v2.0/token} with {@code client_credentials} (scope
- *       {@code https://graph.microsoft.com/.default}), {@code refresh_token} (rotated on every use) and the device
+ *       {@code https://graph.microsoft.com/.default}), {@code refresh_token} (a new refresh token on every use, as
+ *       the identity platform answers; the one used stays valid, as Entra ID keeps it until it expires or is
+ *       revoked, unless {@link #singleUseRefreshTokens} makes a used one invalid — the strict model, which proves a
+ *       client keeps the newest) and the device
  *       code grant ({@code /devicecode}, {@code authorization_pending} until {@link #approveDevice}); every API
  *       call needs a live bearer token (401 {@code InvalidAuthenticationToken}); {@code /me} only with a delegated
  *       token (400 for app-only, as Graph answers).</li>
@@ -117,6 +120,7 @@ public final class FakeGraph implements AutoCloseable {
     private final String clientSecret;
     private final RequestJournal journal = new RequestJournal();
     private final Map<String, Mailbox> mailboxes = new LinkedHashMap<>();
+    private static final String DECLINED = "\u0000declined";
     private final Map<String, Principal> accessTokens = new HashMap<>();
     private final Map<String, String> refreshTokens = new HashMap<>();
     private final Map<String, Device> devices = new HashMap<>();
@@ -129,6 +133,7 @@ public final class FakeGraph implements AutoCloseable {
     private volatile Duration window;
     private volatile long retryAfterSeconds;
     private volatile Duration deltaTokenExpiry;
+    private volatile boolean singleUseRefreshTokens;
     private volatile CountDownLatch hold;
     private Runnable beforeNextWrite;
     private HttpServer server;
@@ -344,6 +349,20 @@ public final class FakeGraph implements AutoCloseable {
     /** Every access token issued so far is refused from now on (401), as after expiry. */
     public synchronized void expireAccessTokens() {
         accessTokens.clear();
+    }
+
+    /**
+     * A used refresh token is revoked when its successor is issued (400 {@code invalid_grant} on reuse). Entra ID
+     * does not do this for these clients (the old token stays valid until it expires), so it is off by default;
+     * tests turn it on to prove that the newest token is kept.
+     */
+    public void singleUseRefreshTokens(boolean singleUse) {
+        this.singleUseRefreshTokens = singleUse;
+    }
+
+    /** The user declines the sign-in for {@code userCode}: the next poll gets {@code authorization_declined}. */
+    public synchronized void declineDevice(String userCode) {
+        approveDevice(userCode, DECLINED);
     }
 
     /** Every refresh token is revoked (the next refresh: 400 invalid_grant). */
@@ -1398,6 +1417,9 @@ public final class FakeGraph implements AutoCloseable {
                     return oauthError(400, "invalid_grant", "AADSTS70008: The provided authorization code or "
                             + "refresh token has expired due to inactivity.");
                 }
+                if (singleUseRefreshTokens) {
+                    refreshTokens.remove(f.get("refresh_token"));
+                }
                 return tokens(upn, true);
             }
             case "urn:ietf:params:oauth:grant-type:device_code" -> {
@@ -1411,6 +1433,10 @@ public final class FakeGraph implements AutoCloseable {
                             + "Authorization is pending. Continue polling.");
                 }
                 devices.remove(d.deviceCode());
+                if (DECLINED.equals(d.approved()[0])) {
+                    return oauthError(400, "authorization_declined", "AADSTS70000: The user declined to "
+                            + "authorize the application.");
+                }
                 return tokens(d.approved()[0], true);
             }
             default -> {
