@@ -1,5 +1,6 @@
 package io.chronoroute.master.destination;
 
+import io.chronoroute.master.destination.graph.GraphDeviceCodeApi;
 import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.model.rest.RestBindingMode;
 import org.springframework.stereotype.Component;
@@ -14,6 +15,8 @@ import org.springframework.stereotype.Component;
  * POST /sync/config/google/exchange-code               {destination, code, redirect_uri, state}
  * GET|POST /sync/config/google/calendars?destination=
  * POST /sync/config/destination/google                 {destination, calendar_id}
+ * POST /sync/config/graph/device-code                  {destination}: Microsoft 365 sign-in, what to show the user
+ * POST /sync/config/graph/device-code/poll             {destination}: 202 pending, 200 once stored (encrypted)
  * </pre>
  * The scheduled runs are YAML routes from the {@code destination-sync} template.
  */
@@ -34,6 +37,10 @@ public class DestinationRoutes extends RouteBuilder {
                 .post("/exchange-code").id("master-rest-google-exchange-code").to("direct:master-google-exchange-code")
                 .get("/calendars").id("master-rest-google-calendars-get").to("direct:master-google-calendars")
                 .post("/calendars").id("master-rest-google-calendars-post").to("direct:master-google-calendars-post");
+        rest("/sync/config/graph").bindingMode(RestBindingMode.off).produces("application/json")
+                .post("/device-code").id("master-rest-graph-device-code").to("direct:master-graph-device-code")
+                .post("/device-code/poll").id("master-rest-graph-device-code-poll")
+                .to("direct:master-graph-device-code-poll");
         rest("/sync/config/destination").bindingMode(RestBindingMode.off).produces("application/json")
                 .post("/google").id("master-rest-destination-google").to("direct:master-destination-google");
 
@@ -58,6 +65,12 @@ public class DestinationRoutes extends RouteBuilder {
         // verb, leaving no consumer on the direct endpoint (the POST waited 30 s and answered 500).
         from("direct:master-google-calendars-post").routeId("master-google-calendars-post")
                 .to(GUARD).bean(DestinationApi.class, "calendars(${header.destination})")
+                .bean(DestinationApi.class, "reply");
+        from("direct:master-graph-device-code").routeId("master-graph-device-code")
+                .to(GUARD).convertBodyTo(String.class).bean(GraphDeviceCodeApi.class, "start(${body})")
+                .bean(DestinationApi.class, "reply");
+        from("direct:master-graph-device-code-poll").routeId("master-graph-device-code-poll")
+                .to(GUARD).convertBodyTo(String.class).bean(GraphDeviceCodeApi.class, "poll(${body})")
                 .bean(DestinationApi.class, "reply");
         from("direct:master-destination-google").routeId("master-destination-google")
                 .to(GUARD).convertBodyTo(String.class).bean(DestinationApi.class, "configureGoogle(${body})")
