@@ -101,7 +101,8 @@ public final class CredentialStore {
         });
     }
 
-    static void writeOwnerOnly(Path target, String content) throws IOException {
+    /** Writes {@code content} to {@code target} owner-only and atomically (as the credential file). */
+    public static void writeOwnerOnly(Path target, String content) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Files.createDirectories(dir);
         boolean posix = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");

@@ -56,7 +56,11 @@ public final class GraphAuth {
     private String accessToken;
     private Instant expires = Instant.MIN;
     private long grants;
+    private final Object notifyLock = new Object();
     private Consumer<String> rotated = t -> { };
+    private String unannounced;
+    private long rotations;
+    private long notified;
 
     /**
      * @param clientSecret the app's secret (required for client credentials; null for a public client using a
@@ -84,10 +88,32 @@ public final class GraphAuth {
     }
 
     /** A valid access token, from the cache or a new grant. */
-    public synchronized String accessToken() throws IOException, InterruptedException {
-        if (accessToken != null && clock.instant().isBefore(expires.minus(EARLY))) {
-            return accessToken;
+    public String accessToken() throws IOException, InterruptedException {
+        String token;
+        String rotatedTo;
+        long seq;
+        synchronized (this) {
+            if (accessToken != null && clock.instant().isBefore(expires.minus(EARLY))) {
+                return accessToken;
+            }
+            token = grant();
+            rotatedTo = unannounced;
+            unannounced = null;
+            seq = rotations;
         }
+        if (rotatedTo != null) {
+            // outside the token lock (a listener may take its own store's lock); the newest is never overwritten
+            synchronized (notifyLock) {
+                if (seq > notified) {
+                    notified = seq;
+                    notifyRotated(rotatedTo);
+                }
+            }
+        }
+        return token;
+    }
+
+    private String grant() throws IOException, InterruptedException {
         Map<String, String> form = new LinkedHashMap<>();
         form.put("client_id", clientId);
         if (refreshToken != null) {
@@ -112,19 +138,23 @@ public final class GraphAuth {
             String next = t.get("refresh_token").asText();
             if (!next.isBlank() && !next.equals(refreshToken)) {
                 refreshToken = next;
-                notifyRotated(next);
+                unannounced = next;
+                rotations++;
             }
         }
         return accessToken;
     }
 
     /**
-     * {@code listener} gets every new refresh token the platform hands out (called under this object's lock, on the
-     * thread that asked for an access token). A listener that fails is logged (without the token) and does not fail
-     * the call: the access token is good, the token in memory is the newest, the next rotation tries again.
+     * {@code listener} gets every new refresh token the platform hands out, in order, on the thread that asked for
+     * an access token, outside this object's token lock (so it may take locks of its own). A listener that fails is
+     * logged (without the token) and does not fail the call: the access token is good, the token in memory is the
+     * newest, the next rotation tries again.
      */
-    public synchronized GraphAuth onRefreshTokenRotated(Consumer<String> listener) {
-        this.rotated = listener == null ? t -> { } : listener;
+    public GraphAuth onRefreshTokenRotated(Consumer<String> listener) {
+        synchronized (notifyLock) {
+            this.rotated = listener == null ? t -> { } : listener;
+        }
         return this;
     }
 

@@ -85,7 +85,9 @@ import java.util.concurrent.ConcurrentHashMap;
  *   <li><b>Rename:</b> PATCH of the calendar's {@code name}; a colour goes to the nearest of Graph's
  *       {@code calendarColor} presets ({@code hexColor} is read-only in Graph).</li>
  *   <li><b>Secrets:</b> client secret and refresh token from placeholders; the route removes their headers right
- *       after {@link #register}; never logged nor stored (a rotated refresh token is kept in memory only).</li>
+ *       after {@link #register}; never logged. The configured refresh token is only the first one: each token the
+ *       identity platform rotates to is kept as the master credential is ({@link GraphRefreshTokens}), so a restart
+ *       starts from the newest.</li>
  * </ul>
  */
 @Component("graphCalendarSource")
@@ -123,6 +125,7 @@ public class GraphCalendarSource implements CalendarSource {
     private final Map<String, Runtime> runtimes = new ConcurrentHashMap<>();
     private final Map<String, String> lastWritten = new ConcurrentHashMap<>();
     private volatile Backoff backoff = GraphClient.defaultBackoff();
+    private final GraphRefreshTokens tokens;
 
     @Autowired
     public GraphCalendarSource(AgentState state, SourceRegistry registry, AgentProperties props, Clock agentClock) {
@@ -137,6 +140,7 @@ public class GraphCalendarSource implements CalendarSource {
         this.props = props;
         this.clock = clock;
         this.sleeper = sleeper;
+        this.tokens = new GraphRefreshTokens(state);
         registry.addKind(this);
     }
 
@@ -156,7 +160,10 @@ public class GraphCalendarSource implements CalendarSource {
         Runtime(GraphSourceSettings s) {
             this.settings = s;
             GraphAuth auth = new GraphAuth(http, s.authorityUrl(), s.tenant(), s.clientId(), s.clientSecret(),
-                    s.refreshToken(), clock, s.timeout());
+                    tokens.current(s.source(), s.refreshToken()), clock, s.timeout());
+            if (s.refreshToken() != null) {
+                auth.onRefreshTokenRotated(next -> tokens.save(s.source(), s.refreshToken(), next));
+            }
             TokenBucket bucket = new TokenBucket(s.requestsPerSecond(), Math.max(1,
                     (int) Math.ceil(s.requestsPerSecond())), clock, sleeper);
             this.client = new GraphClient(http, auth, s.graphUrl(), s.timeout(), write -> bucket.acquire(), backoff,

@@ -33,6 +33,8 @@ import org.slf4j.LoggerFactory;
 
 import java.net.URI;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -273,6 +275,63 @@ class GraphCalendarSourceTest {
 
         ObjectNode two = graph.userCreate(USER, cal, timed("Two", "2026-12-04T10:00:00", "2026-12-04T11:00:00", "UTC"));
         assertThat(poll()).singleElement().extracting(ChangeBatch::file).isEqualTo(cal + "/" + two.get("id").asText());
+    }
+
+    /** A fresh source bean on the same state, signed in as the user with {@code refreshToken} (delegated, /me). */
+    void startDelegated(String refreshToken) {
+        registry = new SourceRegistry();
+        source = new GraphCalendarSource(state, registry, props, clock, d -> {
+            waits.add(d);
+            clock.advance(d);
+        });
+        source.register(SOURCE, graph.tenant(), graph.clientId(), "", refreshToken, "", "default",
+                "Europe/Berlin", true, graph.graphUrl(), graph.authorityUrl(), 5000L, 50.0);
+        config = registry.find(SOURCE).orElseThrow();
+    }
+
+    String storedRefreshToken() {
+        return state.read(tx -> tx.meta(GraphRefreshTokens.tokenKey(SOURCE)));
+    }
+
+    @Test
+    void aRestartStartsFromTheNewestRotatedRefreshTokenTheConfiguredOneIsOnlyTheFirst() throws Exception {
+        graph.singleUseRefreshTokens(true); // strict: a used refresh token is dead, only the newest works
+        String first = graph.issueRefreshToken(USER);
+        graph.userCreate(USER, cal, timed("One", "2026-12-03T10:00:00", "2026-12-03T11:00:00", "UTC"));
+        startDelegated(first);
+        assertThat(poll()).hasSize(1);
+        String rotated = storedRefreshToken();
+        assertThat(rotated).isNotBlank().isNotEqualTo(first);
+        Path file = tmp.resolve("data").resolve("graph-" + SOURCE + ".refresh-token");
+        assertThat(Files.readString(file)).contains(rotated);
+        if (file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
+        }
+
+        // restart with the same configuration: the stored newest is used (the configured first one is dead)
+        startDelegated(first);
+        graph.userCreate(USER, cal, timed("Two", "2026-12-04T10:00:00", "2026-12-04T11:00:00", "UTC"));
+        assertThat(poll()).hasSize(1);
+        assertThat(source.state(config).lastError()).isNull();
+        assertThat(storedRefreshToken()).isNotIn(first, rotated);
+
+        // the state reset: the owner-only file still has the newest
+        String newest = storedRefreshToken();
+        state.write(tx -> {
+            tx.putMeta(GraphRefreshTokens.tokenKey(SOURCE), null);
+            tx.putMeta(GraphRefreshTokens.seedKey(SOURCE), null);
+            return null;
+        });
+        assertThat(new GraphRefreshTokens(state).current(SOURCE, first)).isEqualTo(newest);
+
+        // a new sign-in configured (another value): that one is the first again
+        String second = graph.issueRefreshToken(USER);
+        startDelegated(second);
+        graph.userCreate(USER, cal, timed("Three", "2026-12-05T10:00:00", "2026-12-05T11:00:00", "UTC"));
+        assertThat(poll()).hasSize(1);
+        assertThat(graph.journal().matching(e -> e.operation().startsWith("token")).stream()
+                .filter(e -> e.status() == 400)).isEmpty();
+        assertThat(log.list).noneMatch(e -> e.getFormattedMessage().contains("rt-"));
     }
 
     @Test
