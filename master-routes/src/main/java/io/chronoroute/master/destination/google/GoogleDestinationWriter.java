@@ -260,11 +260,13 @@ public final class GoogleDestinationWriter implements BatchingWriter {
         RemoteEvent r = mapper.toRemote(e);
         Instant modified = e.getUpdated() == null ? null : Instant.ofEpochMilli(e.getUpdated().getValue());
         if (!r.ours() && "cancelled".equals(e.getStatus()) && (e.getExtendedProperties() == null)) {
-            String identity = GoogleIds.identityOf(e.getId());
+            // a quarter of all 26-character ids Google gives events decode too: an id is ours only when the identity
+            // it decodes to is one the store knows
+            String identity = known(GoogleIds.identityOf(e.getId()));
             if (identity != null) {
                 return new RemoteEvent(e.getId(), identity, null, e.getEtag(), true, null, null, null, modified);
             }
-            String series = e.getRecurringEventId() == null ? null : GoogleIds.identityOf(e.getRecurringEventId());
+            String series = e.getRecurringEventId() == null ? null : known(GoogleIds.identityOf(e.getRecurringEventId()));
             if (series != null && e.getOriginalStartTime() != null) {
                 return occurrenceChangedInGoogle(e, series, true, modified);
             }
@@ -325,6 +327,11 @@ public final class GoogleDestinationWriter implements BatchingWriter {
     }
 
     /** The consolidated event of {@code identity} (a tombstone's last content too), or null. */
+    /** The identity when the store has a consolidated event (or tombstone) of it, else null. */
+    private String known(String identity) {
+        return identity != null && ctx.store().findConsolidated(identity).isPresent() ? identity : null;
+    }
+
     private CalendarEvent consolidated(String identity) {
         return ctx.store().findConsolidated(identity).filter(c -> c.eventJson() != null)
                 .map(c -> WireJson.fromJson(c.eventJson())).orElse(null);

@@ -328,6 +328,12 @@ class GoogleTwoWayTest {
         String id = kit.fake.userCreate(primary(), userEvent("mine@phone.example", "Dentist")).path("id").asText();
         String gone = kit.fake.userCreate(primary(), userEvent("gone@phone.example", "Gone")).path("id").asText();
         kit.fake.userDelete(primary(), gone);
+        // a quarter of Google's own ids decode like ours; one that does (to an identity we never wrote) stays foreign
+        String lookalike = GoogleIds.eventId("0123456789abcdef0123456789abcdef");
+        ObjectNode withId = userEvent("lookalike@phone.example", "Lookalike").put("id", lookalike);
+        withId.remove("iCalUID"); // Google takes an id or an iCalUID, not both
+        kit.fake.userCreate(primary(), withId);
+        kit.fake.userDelete(primary(), lookalike);
 
         List<RemoteEvent> changed = writer.readChanges(cursor).changed();
         RemoteEvent made = byRemote(changed, id);
@@ -341,6 +347,9 @@ class GoogleTwoWayTest {
         assertThat(cancelled.ours()).isFalse();
         assertThat(cancelled.cancelled()).isTrue();
         assertThat(cancelled.event()).isNull();
+        RemoteEvent lookalikeGone = byRemote(changed, lookalike);
+        assertThat(lookalikeGone.ours()).isFalse();
+        assertThat(lookalikeGone.identity()).isNull();
     }
 
     @Test
