@@ -355,7 +355,7 @@ public class IcsSubscriptionSource implements ReadOnlySource {
         state.write(tx -> {
             tx.putMeta(prefix + "etag", c.etag());
             tx.putMeta(prefix + "last-modified", c.lastModified());
-            tx.putMeta(prefix + "cursor-at", clock.instant().toString());
+            tx.confirmCursor(META, source.name(), clock.instant());
             return null;
         });
     }
@@ -378,9 +378,9 @@ public class IcsSubscriptionSource implements ReadOnlySource {
     @Override
     public SourceState state(SourceConfig source) {
         Runtime rt = runtimes.get(source.name());
-        String at = state.read(tx -> tx.meta(META + source.name() + ".cursor-at"));
+        Instant at = state.read(tx -> tx.cursorAt(META, source.name()));
         return new SourceState(PROVIDER, false, refusal(source), registry.lastRead(source.name()),
-                at == null ? null : Instant.parse(at), rt == null ? null : rt.error);
+                at, rt == null ? null : rt.error);
     }
 
     // ------------------------------------------------------------------ helpers

@@ -535,6 +535,20 @@ public final class AgentState implements AutoCloseable {
             return meta.get(key);
         }
 
+        /**
+         * A network source's cursor was stored or confirmed current at {@code at} (its {@code cursor-at}, shown as
+         * the source's cursor age). {@code prefix} is the source kind's meta prefix, e.g. {@code google.}.
+         */
+        public void confirmCursor(String prefix, String source, java.time.Instant at) {
+            putMeta(prefix + source + ".cursor-at", at.toString());
+        }
+
+        /** When {@link #confirmCursor} last ran for the source; null: it has no cursor yet. */
+        public java.time.Instant cursorAt(String prefix, String source) {
+            String at = meta.get(prefix + source + ".cursor-at");
+            return at == null ? null : java.time.Instant.parse(at);
+        }
+
         public void putMeta(String key, String value) {
             if (value == null) {
                 del(meta, key);

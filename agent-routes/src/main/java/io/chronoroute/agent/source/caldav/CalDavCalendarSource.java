@@ -529,7 +529,7 @@ public class CalDavCalendarSource implements CalendarSource {
                 tx.putMeta(prefix + "etags", p.etags() == null ? null : json(p.etags()));
             }
             if (rt.error == null) {
-                tx.putMeta(META + source.name() + ".cursor-at", clock.instant().toString());
+                tx.confirmCursor(META, source.name(), clock.instant());
             }
             return null;
         });
@@ -544,9 +544,9 @@ public class CalDavCalendarSource implements CalendarSource {
     @Override
     public SourceState state(SourceConfig source) {
         Runtime rt = runtimes.get(source.name());
-        String at = state.read(tx -> tx.meta(META + source.name() + ".cursor-at"));
+        Instant at = state.read(tx -> tx.cursorAt(META, source.name()));
         return new SourceState(PROVIDER, source.allowEventUpdates(), refusal(source), registry.lastRead(source.name()),
-                at == null ? null : Instant.parse(at), rt == null ? null : rt.error);
+                at, rt == null ? null : rt.error);
     }
 
     /** The calendars of a source as last listed: id, name, colour, href (for health, logs and tests). */

@@ -458,7 +458,7 @@ public class EwsCalendarSource implements CalendarSource {
         rt.pending = new LinkedHashMap<>();
         state.write(tx -> {
             p.forEach(tx::putMeta);
-            tx.putMeta(META + source.name() + ".cursor-at", clock.instant().toString());
+            tx.confirmCursor(META, source.name(), clock.instant());
             return null;
         });
     }
@@ -472,9 +472,9 @@ public class EwsCalendarSource implements CalendarSource {
     @Override
     public SourceState state(SourceConfig source) {
         Runtime rt = runtimes.get(source.name());
-        String at = state.read(tx -> tx.meta(META + source.name() + ".cursor-at"));
+        Instant at = state.read(tx -> tx.cursorAt(META, source.name()));
         return new SourceState(PROVIDER, source.allowEventUpdates(), refusal(source),
-                registry.lastRead(source.name()), at == null ? null : Instant.parse(at),
+                registry.lastRead(source.name()), at,
                 rt == null ? null : rt.error);
     }
 

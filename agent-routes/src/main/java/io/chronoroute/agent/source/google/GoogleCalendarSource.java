@@ -246,7 +246,7 @@ public class GoogleCalendarSource implements CalendarSource {
         rt.pending.clear();
         state.write(tx -> {
             tokens.forEach((cal, token) -> tx.putMeta(tokenKey(source.name(), cal), token));
-            tx.putMeta(META + source.name() + ".cursor-at", clock.instant().toString());
+            tx.confirmCursor(META, source.name(), clock.instant());
             return null;
         });
     }
@@ -260,9 +260,9 @@ public class GoogleCalendarSource implements CalendarSource {
     @Override
     public SourceState state(SourceConfig source) {
         Runtime rt = runtimes.get(source.name());
-        String at = state.read(tx -> tx.meta(META + source.name() + ".cursor-at"));
+        Instant at = state.read(tx -> tx.cursorAt(META, source.name()));
         return new SourceState(PROVIDER, source.allowEventUpdates(), refusal(source), registry.lastRead(source.name()),
-                at == null ? null : Instant.parse(at), rt == null ? null : rt.error);
+                at, rt == null ? null : rt.error);
     }
 
     /** The calendars to read, resolved once per runtime (calendarList.get per id, or the whole calendar list). */

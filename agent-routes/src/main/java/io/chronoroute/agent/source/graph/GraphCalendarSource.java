@@ -269,7 +269,7 @@ public class GraphCalendarSource implements CalendarSource {
         rt.pending.clear();
         state.write(tx -> {
             links.forEach((cal, link) -> tx.putMeta(deltaKey(source.name(), cal), link));
-            tx.putMeta(META + source.name() + ".cursor-at", clock.instant().toString());
+            tx.confirmCursor(META, source.name(), clock.instant());
             return null;
         });
     }
@@ -283,9 +283,9 @@ public class GraphCalendarSource implements CalendarSource {
     @Override
     public SourceState state(SourceConfig source) {
         Runtime rt = runtimes.get(source.name());
-        String at = state.read(tx -> tx.meta(META + source.name() + ".cursor-at"));
+        Instant at = state.read(tx -> tx.cursorAt(META, source.name()));
         return new SourceState(PROVIDER, source.allowEventUpdates(), refusal(source), registry.lastRead(source.name()),
-                at == null ? null : Instant.parse(at), rt == null ? null : rt.error);
+                at, rt == null ? null : rt.error);
     }
 
     /** The calendars to read, resolved once per runtime. */

@@ -378,7 +378,7 @@ public class OutlookWindowsSource implements CalendarSource {
         }
         rt.pending = false;
         state.write(tx -> {
-            tx.putMeta(META + source.name() + ".cursor-at", clock.instant().toString());
+            tx.confirmCursor(META, source.name(), clock.instant());
             return null;
         });
     }
@@ -392,9 +392,9 @@ public class OutlookWindowsSource implements CalendarSource {
     @Override
     public SourceState state(SourceConfig source) {
         Runtime rt = runtimes.get(source.name());
-        String at = state.read(tx -> tx.meta(META + source.name() + ".cursor-at"));
+        Instant at = state.read(tx -> tx.cursorAt(META, source.name()));
         return new SourceState(PROVIDER, source.allowEventUpdates(), refusal(source),
-                registry.lastRead(source.name()), at == null ? null : Instant.parse(at),
+                registry.lastRead(source.name()), at,
                 rt == null ? null : rt.error);
     }
 
